@@ -1,0 +1,87 @@
+# work_queue: the C core (libworkqueue, wq_worker), its tests and examples.
+#
+#   make              build libworkqueue.a/.so, wq_worker, examples  (into build/)
+#   make test         C unit tests (csrc/**/*_test.c) and end-to-end tests (tests/c/)
+#   make asan-test    the same under AddressSanitizer + UBSan (into build-asan/)
+#   make demo         the distributed-convert example on two local workers
+#   make install PREFIX=/usr/local
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+O       ?= build
+CSTD     = -std=c11 -D_GNU_SOURCE
+WARN     = -Wall -Wextra -Werror -Wno-unused-parameter
+OPT     ?= -O2 -g
+SANITIZE ?=
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SANITIZE) -fPIC -fvisibility=hidden -Icsrc -Icsrc/include $(CFLAGS)
+LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
+LIBS    = -lm
+
+LIB_SRC    := $(filter-out %_test.c,$(wildcard csrc/*.c))
+WORKER_SRC := $(filter-out %_test.c,$(wildcard csrc/worker/*.c))
+UNIT_SRC   := $(wildcard csrc/*_test.c csrc/worker/*_test.c)
+E2E_SRC    := $(filter-out tests/c/harness.c,$(wildcard tests/c/*.c))
+EX_SRC     := $(wildcard examples/c/*.c)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
+WORKER_OBJ := $(WORKER_SRC:%.c=$(O)/%.o)
+WORKER_LIB_OBJ := $(filter-out $(O)/csrc/worker/main.o,$(WORKER_OBJ))
+UNIT_BIN   := $(UNIT_SRC:%.c=$(O)/%)
+E2E_BIN    := $(E2E_SRC:%.c=$(O)/%)
+EX_BIN     := $(EX_SRC:%.c=$(O)/%)
+
+.PHONY: all test unit-test e2e-test asan-test demo install clean
+all: $(O)/libworkqueue.a $(O)/libworkqueue.so $(O)/wq_worker $(O)/work_queue_worker $(EX_BIN)
+
+$(O)/%.o: %.c $(wildcard csrc/*.h csrc/include/*.h csrc/worker/*.h tests/c/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(O)/libworkqueue.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/libworkqueue.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL) $(LIBS)
+
+$(O)/wq_worker: $(WORKER_OBJ) $(O)/libworkqueue.a
+	$(CC) -o $@ $(WORKER_OBJ) $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
+
+$(O)/work_queue_worker: $(O)/wq_worker
+	ln -sf wq_worker $@
+
+# unit tests: one binary per foo_test.c, linked with the library (and the worker's modules)
+$(O)/csrc/%_test: $(O)/csrc/%_test.o $(O)/libworkqueue.a $(WORKER_LIB_OBJ)
+	$(CC) -o $@ $< $(WORKER_LIB_OBJ) $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
+
+$(O)/tests/c/%: $(O)/tests/c/%.o $(O)/tests/c/harness.o $(O)/libworkqueue.a
+	$(CC) -o $@ $< $(O)/tests/c/harness.o $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
+
+$(O)/examples/c/%: $(O)/examples/c/%.o $(O)/libworkqueue.a
+	$(CC) -o $@ $< $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
+
+unit-test: $(UNIT_BIN)
+	@sh tests/run-c-tests.sh unit $(UNIT_BIN)
+
+e2e-test: all $(E2E_BIN)
+	@WQ_WORKER=$(abspath $(O)/wq_worker) sh tests/run-c-tests.sh e2e $(E2E_BIN)
+
+test: all
+	@$(MAKE) --no-print-directory unit-test e2e-test
+
+asan-test:
+	@$(MAKE) --no-print-directory O=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+demo: all
+	@sh examples/c/demo.sh $(O)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(O)/libworkqueue.a $(O)/libworkqueue.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(O)/wq_worker $(DESTDIR)$(PREFIX)/bin/
+	ln -sf wq_worker $(DESTDIR)$(PREFIX)/bin/work_queue_worker
+	install -m 644 csrc/include/work_queue.h $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	rm -rf build build-asan
