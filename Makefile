@@ -13,7 +13,7 @@ CSTD     = -std=c11 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wno-unused-parameter
 OPT     ?= -O2 -g
 SANITIZE ?=
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SANITIZE) -fPIC -fvisibility=hidden -Icsrc -Icsrc/include $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SANITIZE) -fPIC -fvisibility=hidden -iquote csrc -Icsrc/include $(CFLAGS)
 LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
 LIBS    = -lm
 
@@ -30,6 +30,7 @@ UNIT_BIN   := $(UNIT_SRC:%.c=$(O)/%)
 E2E_BIN    := $(E2E_SRC:%.c=$(O)/%)
 EX_BIN     := $(EX_SRC:%.c=$(O)/%)
 
+.SECONDARY:
 .PHONY: all test unit-test e2e-test asan-test demo install clean
 all: $(O)/libworkqueue.a $(O)/libworkqueue.so $(O)/wq_worker $(O)/work_queue_worker $(EX_BIN)
 

@@ -1,0 +1,175 @@
+/*
+ * master.h - the master's internal state: struct work_queue, struct
+ * wqi_worker, and the functions the master_*.c files call in each other.
+ *
+ *   master.c           lifecycle and the public queue API (wait is the loop)
+ *   master_io.c        accept, first bytes, handshake, frames, keepalive, close
+ *   master_dispatch.c  the reactor: ready queue, resources, which task where
+ *   master_transfer.c  the real comm: TASK + PUT streams out, OUTPUT/RESULT in
+ *   sched_*.c          scheduling policies (sched.h)
+ *   stats.c            work_queue_get_stats, _json
+ *
+ * Ownership: the queue owns every task from submit until wait/cancel returns
+ * it (q->tasks maps id -> task for all of them) and every connection
+ * (q->workers). A task is in exactly one of: the ready heap, a worker's task
+ * list, the completed list.
+ */
+#ifndef WQI_MASTER_H
+#define WQI_MASTER_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "master_comm.h"
+#include "queue.h"
+#include "table.h"
+#include "task.h"
+#include "work_queue.h"
+
+struct wqi_link;
+struct wqi_loop;
+struct wqi_sched;
+
+/* connection states */
+enum wqi_wstate {
+	WQI_W_PREAMBLE = 1,   /* accepted, waiting for the first bytes */
+	WQI_W_HELLO,          /* worker preamble read, waiting for HELLO */
+	WQI_W_READY,          /* handshake done: a worker that runs tasks */
+	WQI_W_CLOSING,        /* flushing a last reply (REJECT, HTTP 501), then close */
+	WQI_W_DEAD,           /* closed, freed at the end of the loop iteration */
+};
+
+/* what incoming bytes are, after the last frame */
+enum wqi_rx {
+	WQI_RX_FRAMES = 0,    /* framed messages */
+	WQI_RX_OUTPUT,        /* rx_left bytes of an output file -> rx_fd (-1: discard) */
+	WQI_RX_RESULT,        /* rx_left bytes of a task's output -> rx_buf */
+};
+
+struct wqi_worker {
+	struct work_queue *q;          /* the queue it belongs to */
+	struct wqi_link *link;         /* the connection; NULL for fake workers in tests */
+	int state;                     /* enum wqi_wstate */
+	char addr[64];                 /* "ip:port" of the peer */
+	char *hostname, *os, *arch, *worker_id, *version; /* from HELLO */
+	int64_t cores, memory, disk, gpus;                 /* total, from HELLO */
+	int64_t u_cores, u_memory, u_disk, u_gpus;         /* committed to tasks */
+	int ntasks;                    /* tasks on wtasks */
+	struct wqi_list wtasks;        /* tasks dispatched here (task.wnode) */
+	struct wqi_stab cache;         /* cachenames the worker holds -> (void*)1 */
+	struct wqi_list n_all;         /* on q->workers */
+	struct wqi_list n_avail;       /* on q->avail while READY with free resources */
+	struct wqi_list n_flush;       /* on q->flush while it has output to send */
+	struct wqi_list n_dead;        /* on q->dead after close */
+	uint64_t accept_us;            /* monotonic time of accept */
+	uint64_t last_heard_us;        /* monotonic time bytes last arrived */
+	uint64_t keepalive_sent_us;    /* monotonic time of an unanswered KEEPALIVE, 0 = none */
+	int write_armed;               /* WRITE interest registered in the loop */
+	int broken;                    /* output stream unusable (half-queued task): close at flush */
+	/* receive state */
+	int rx_state;                  /* enum wqi_rx */
+	uint64_t rx_left;              /* bytes of the current stream still to come */
+	uint64_t rx_keep;              /* RESULT: bytes of rx_left to keep, the rest discarded */
+	struct work_queue_task *rx_task; /* task the stream belongs to, NULL = discard */
+	int rx_fd;                     /* OUTPUT: file being written, -1 = discard */
+	uint32_t rx_index;             /* OUTPUT: which output of rx_task */
+	struct wqi_buf *rx_buf;        /* RESULT: output being collected */
+	struct wqi_msg_result_copy {   /* RESULT header kept while its output streams */
+		uint32_t result;
+		int32_t exit_status;
+		uint64_t start_us, end_us;
+		uint8_t truncated;
+	} rx_res;
+};
+
+struct work_queue {
+	int listen_fd;                 /* listening socket, -1 without one (tests) */
+	int port;                      /* its port */
+	struct wqi_loop *loop;         /* the event loop, NULL without sockets */
+	char *name;                    /* project name, or NULL */
+	int algorithm, task_order, priority;
+	int keepalive_interval_s, keepalive_timeout_s;
+	uint64_t max_output;           /* bytes of task output kept */
+
+	uint64_t next_taskid;          /* next id to give out (from 1) */
+	int64_t next_seq;              /* submission counter */
+	struct wqi_itab tasks;         /* id -> task, every task inside the queue */
+	struct work_queue_task **ready; /* ready heap (priority desc, qseq asc) */
+	size_t n_ready, cap_ready;
+	int64_t ready_cores;           /* cores the ready tasks want (hungry) */
+	struct wqi_list complete;      /* completed, not returned (task.cnode) */
+	int n_complete;
+	int n_running;                 /* tasks on workers */
+
+	struct wqi_list workers;       /* every connection (worker.n_all) */
+	int n_conns;                   /* connections on that list */
+	int n_ready_workers;           /* of which READY */
+	struct wqi_list avail;         /* READY workers with free resources */
+	struct wqi_list flush;         /* workers with output queued */
+	struct wqi_list dead;          /* closed, to free */
+	int dispatch_dirty;            /* something changed that may allow a dispatch */
+	const struct wqi_comm *comm;   /* how tasks reach workers */
+	void *comm_ctx;                /* the comm's state */
+	const struct wqi_sched *sched; /* the scheduling policy */
+
+	int64_t total_cores, total_memory, total_disk, total_gpus;   /* of READY workers */
+	int64_t used_cores, used_memory, used_disk, used_gpus;       /* committed */
+	uint64_t next_timer_us;        /* monotonic time of the next timer scan */
+	uint64_t closed_bytes_sent, closed_bytes_received; /* of links already closed */
+	uint64_t left_wait_us;         /* wall time wait() last returned (time_application) */
+	struct work_queue_stats cum;   /* cumulative counters (and time_*) */
+};
+
+/* ---- master_dispatch.c: the reactor ---- */
+/* Initialise/free the dispatch state of q (no sockets); used by create and tests. */
+int wqi_master_init(struct work_queue *q);
+void wqi_master_free_state(struct work_queue *q);
+/* The allocation t gets on w; 1 if it fits the free resources. */
+int wqi_alloc(const struct wqi_worker *w, const struct work_queue_task *t, int64_t a[4]);
+int wqi_fits(const struct wqi_worker *w, const struct work_queue_task *t);
+/* Submit: reset, new id, cache names, queue (or complete if an input is missing). Id or -1. */
+int wqi_dispatch_submit(struct work_queue *q, struct work_queue_task *t);
+/* Send ready tasks to workers with room (only if something changed). */
+void wqi_dispatch_run(struct work_queue *q);
+/* A worker finished its handshake / is going away (its tasks go back to the front). */
+void wqi_dispatch_worker_ready(struct work_queue *q, struct wqi_worker *w);
+void wqi_dispatch_worker_gone(struct work_queue *q, struct wqi_worker *w);
+/* A task on w finished (results already stored): release, move to completed. */
+void wqi_dispatch_task_done(struct work_queue *q, struct work_queue_task *t);
+/* Complete a task that never ran (result set by the caller). */
+void wqi_dispatch_complete(struct work_queue *q, struct work_queue_task *t);
+/* Take a task out of the queue wherever it is (kill if running); state CANCELED. */
+void wqi_dispatch_cancel(struct work_queue *q, struct work_queue_task *t);
+/* First completed task (with that tag if tag != NULL), removed and returned, or NULL. */
+struct work_queue_task *wqi_dispatch_take_complete(struct work_queue *q, const char *tag);
+/* Re-evaluate whether w belongs on the avail list. */
+void wqi_worker_update_avail(struct wqi_worker *w);
+/* A worker struct for q (state given), and its release (tests and io). */
+struct wqi_worker *wqi_worker_new(struct work_queue *q);
+void wqi_worker_free(struct wqi_worker *w);
+
+/* ---- master_io.c ---- */
+int wqi_io_accept_all(struct work_queue *q);
+void wqi_io_handle(struct work_queue *q, struct wqi_worker *w, int events);
+/* Queue w for flushing at the end of the iteration. */
+void wqi_io_want_flush(struct wqi_worker *w);
+void wqi_io_flush_all(struct work_queue *q);
+/* Keepalives and handshake timeouts; returns ms until the next check (-1 none). */
+int64_t wqi_io_timers(struct work_queue *q);
+/* Close a connection (reason logged: warn if is_warn, else debug); its tasks go back. */
+void wqi_io_close(struct work_queue *q, struct wqi_worker *w, int is_warn, const char *reason);
+void wqi_io_reap(struct work_queue *q);
+/* Send EXIT to w and close it. */
+void wqi_io_release(struct work_queue *q, struct wqi_worker *w, const char *reason);
+
+/* ---- master_transfer.c: the real comm and the receive side ---- */
+extern const struct wqi_comm wqi_comm_net;
+/* An OUTPUT / RESULT frame from w: start its stream. 0 or a negative code (protocol error: close w). */
+int wqi_transfer_output(struct wqi_worker *w, const char *payload, size_t n);
+int wqi_transfer_result(struct wqi_worker *w, const char *payload, size_t n);
+/* Move stream bytes; 1 = the stream is done (back to frames), 0 = need more, < 0 = close w. */
+int wqi_transfer_stream(struct wqi_worker *w);
+/* Abandon the receive state of w (closing it). */
+void wqi_transfer_rx_reset(struct wqi_worker *w);
+
+#endif

@@ -1,0 +1,488 @@
+/*
+ * master_dispatch.c - the dispatch reactor: ready queue, resources, and
+ * which ready task goes to which worker.
+ *
+ * Events come in as calls (submit, worker ready/gone, task done, cancel);
+ * anything to send goes out through q->comm, so this file runs the same
+ * against real workers and against dispatch_test.c's fake comm.
+ *
+ * The ready queue is a binary heap ordered by (priority desc, qseq asc):
+ * qseq is the submission counter (negated for LIFO), and a task that comes
+ * back from a lost worker gets qseq = its submission counter - 2^62, which
+ * puts it before every fresh task of its priority while keeping the order
+ * the returned tasks had among themselves. O(log n) push/pop/remove.
+ *
+ * Dispatch cost: a pass runs only when something changed (dispatch_dirty);
+ * it takes the best ready task and asks the policy for a worker among those
+ * with free resources (q->avail, full workers are not on it). When the best
+ * task fits nowhere it looks at no more than LOOKAHEAD further tasks, so a
+ * pass is O(dispatched x avail) in the worst case and O(dispatched) when
+ * tasks have equal sizes, never O(workers x tasks).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "debug.h"
+#include "master.h"
+#include "sched_policy.h"
+#include "util.h"
+
+#define LOOKAHEAD 64            /* tasks examined past one that fits nowhere */
+#define FRONT_BAND (1LL << 62)  /* qseq offset of requeued tasks */
+
+int wqi_master_init(struct work_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->listen_fd = -1;
+	q->algorithm = WORK_QUEUE_SCHEDULE_FCFS;
+	q->task_order = WORK_QUEUE_TASK_ORDER_FIFO;
+	q->keepalive_interval_s = WORK_QUEUE_DEFAULT_KEEPALIVE_INTERVAL;
+	q->keepalive_timeout_s = WORK_QUEUE_DEFAULT_KEEPALIVE_TIMEOUT;
+	q->max_output = 1ULL << 30;
+	q->next_taskid = 1;
+	wqi_itab_init(&q->tasks);
+	wqi_list_init(&q->complete);
+	wqi_list_init(&q->workers);
+	wqi_list_init(&q->avail);
+	wqi_list_init(&q->flush);
+	wqi_list_init(&q->dead);
+	q->sched = wqi_sched_get(q->algorithm);
+	q->cum.time_when_started = wqi_now_us();
+	q->left_wait_us = q->cum.time_when_started;
+	return 0;
+}
+
+/* Delete every task still inside (waiting, running, completed) and free the books.
+ * Connections must have been closed first. */
+void wqi_master_free_state(struct work_queue *q)
+{
+	size_t pos = 0;
+	void *v;
+	while (wqi_itab_next(&q->tasks, &pos, NULL, &v)) {
+		struct work_queue_task *t = v;
+		t->q = NULL;
+		t->worker = NULL;
+		work_queue_task_delete(t); /* removes its temporary outputs */
+	}
+	wqi_itab_free(&q->tasks);
+	free(q->ready);
+	q->ready = NULL;
+	q->n_ready = q->cap_ready = 0;
+	wqi_list_init(&q->complete);
+}
+
+/* ---- the ready heap ---- */
+
+static int heap_before(const struct work_queue_task *a, const struct work_queue_task *b)
+{
+	if (a->priority != b->priority)
+		return a->priority > b->priority;
+	return a->qseq < b->qseq;
+}
+
+static void heap_set(struct work_queue *q, size_t i, struct work_queue_task *t)
+{
+	q->ready[i] = t;
+	t->heap_idx = i;
+}
+
+static void heap_up(struct work_queue *q, size_t i)
+{
+	struct work_queue_task *t = q->ready[i];
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!heap_before(t, q->ready[p]))
+			break;
+		heap_set(q, i, q->ready[p]);
+		i = p;
+	}
+	heap_set(q, i, t);
+}
+
+static void heap_down(struct work_queue *q, size_t i)
+{
+	struct work_queue_task *t = q->ready[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= q->n_ready)
+			break;
+		if (c + 1 < q->n_ready && heap_before(q->ready[c + 1], q->ready[c]))
+			c++;
+		if (!heap_before(q->ready[c], t))
+			break;
+		heap_set(q, i, q->ready[c]);
+		i = c;
+	}
+	heap_set(q, i, t);
+}
+
+/* Push a task into the ready queue. 0 or WQ_ENOMEM. */
+static int ready_push(struct work_queue *q, struct work_queue_task *t)
+{
+	if (q->n_ready == q->cap_ready) {
+		size_t nc = q->cap_ready ? q->cap_ready * 2 : 64;
+		struct work_queue_task **nr = realloc(q->ready, nc * sizeof(*nr));
+		if (!nr)
+			return WQ_ENOMEM;
+		q->ready = nr;
+		q->cap_ready = nc;
+	}
+	heap_set(q, q->n_ready++, t);
+	heap_up(q, q->n_ready - 1);
+	t->state = WORK_QUEUE_TASK_READY;
+	q->ready_cores += wqi_task_cores_wanted(t);
+	q->dispatch_dirty = 1;
+	return 0;
+}
+
+/* Take a task out of the ready queue wherever it sits. */
+static void ready_remove(struct work_queue *q, struct work_queue_task *t)
+{
+	size_t i = t->heap_idx;
+	t->heap_idx = SIZE_MAX;
+	q->ready_cores -= wqi_task_cores_wanted(t);
+	struct work_queue_task *last = q->ready[--q->n_ready];
+	if (i == q->n_ready)
+		return;
+	heap_set(q, i, last);
+	heap_up(q, i);
+	heap_down(q, last->heap_idx);
+}
+
+/* ---- resources ---- */
+
+/*
+ * The allocation of t on w: declared values as given; undeclared cores are
+ * 1, undeclared memory and disk are the worker's in proportion to the cores
+ * (memory = worker memory x cores / worker cores), undeclared gpus 0.
+ */
+int wqi_alloc(const struct wqi_worker *w, const struct work_queue_task *t, int64_t a[4])
+{
+	int64_t cores = t->cores >= 0 ? t->cores : 1;
+	a[0] = cores;
+	a[1] = t->memory >= 0 ? t->memory : (w->cores > 0 ? w->memory * cores / w->cores : 0);
+	a[2] = t->disk >= 0 ? t->disk : (w->cores > 0 ? w->disk * cores / w->cores : 0);
+	a[3] = t->gpus >= 0 ? t->gpus : 0;
+	return a[0] <= w->cores - w->u_cores && a[1] <= w->memory - w->u_memory &&
+	       a[2] <= w->disk - w->u_disk && a[3] <= w->gpus - w->u_gpus;
+}
+
+int wqi_fits(const struct wqi_worker *w, const struct work_queue_task *t)
+{
+	int64_t a[4];
+	return wqi_alloc(w, t, a);
+}
+
+/* A READY worker with a free core or gpu is on q->avail; a full one is not,
+ * so the policy never looks at it. */
+void wqi_worker_update_avail(struct wqi_worker *w)
+{
+	int want = w->state == WQI_W_READY && (w->u_cores < w->cores || w->u_gpus < w->gpus);
+	if (want && !wqi_list_linked(&w->n_avail))
+		wqi_list_push_back(&w->q->avail, &w->n_avail);
+	else if (!want && wqi_list_linked(&w->n_avail))
+		wqi_list_remove(&w->n_avail);
+}
+
+struct wqi_worker *wqi_worker_new(struct work_queue *q)
+{
+	struct wqi_worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->q = q;
+	w->state = WQI_W_PREAMBLE;
+	w->rx_fd = -1;
+	wqi_list_init(&w->wtasks);
+	wqi_list_init(&w->n_avail);
+	wqi_list_init(&w->n_flush);
+	wqi_list_init(&w->n_dead);
+	wqi_stab_init(&w->cache);
+	wqi_list_push_back(&q->workers, &w->n_all);
+	q->n_conns++;
+	return w;
+}
+
+/* Free a worker struct (after wqi_dispatch_worker_gone and closing its link). */
+void wqi_worker_free(struct wqi_worker *w)
+{
+	if (wqi_list_linked(&w->n_all)) {
+		wqi_list_remove(&w->n_all);
+		w->q->n_conns--;
+	}
+	if (wqi_list_linked(&w->n_avail))
+		wqi_list_remove(&w->n_avail);
+	if (wqi_list_linked(&w->n_flush))
+		wqi_list_remove(&w->n_flush);
+	if (wqi_list_linked(&w->n_dead))
+		wqi_list_remove(&w->n_dead);
+	wqi_stab_free(&w->cache);
+	free(w->hostname);
+	free(w->os);
+	free(w->arch);
+	free(w->worker_id);
+	free(w->version);
+	free(w);
+}
+
+/* Give a running task's resources back and take it off its worker. */
+static void uncommit(struct work_queue *q, struct work_queue_task *t)
+{
+	struct wqi_worker *w = t->worker;
+	if (!w)
+		return;
+	w->u_cores -= t->a_cores;
+	w->u_memory -= t->a_memory;
+	w->u_disk -= t->a_disk;
+	w->u_gpus -= t->a_gpus;
+	q->used_cores -= t->a_cores;
+	q->used_memory -= t->a_memory;
+	q->used_disk -= t->a_disk;
+	q->used_gpus -= t->a_gpus;
+	wqi_list_remove(&t->wnode);
+	w->ntasks--;
+	q->n_running--;
+	t->worker = NULL;
+	wqi_worker_update_avail(w);
+	q->dispatch_dirty = 1;
+}
+
+/* ---- events ---- */
+
+void wqi_dispatch_complete(struct work_queue *q, struct work_queue_task *t)
+{
+	t->state = WORK_QUEUE_TASK_WAITING_RETRIEVAL;
+	if (!t->t_done)
+		t->t_done = wqi_now_us();
+	wqi_list_push_back(&q->complete, &t->cnode);
+	q->n_complete++;
+	WQI_DEBUG("task %llu complete: result %u, exit %d", (unsigned long long)t->taskid, t->result, t->return_status);
+}
+
+/*
+ * Take a task into the queue: reset a returned task, give it the next id,
+ * fix its cache names (stat of local inputs), and queue it. A task whose
+ * local input is missing is the task's fault: it completes at once with
+ * INPUT_MISSING and never reaches a worker. Returns the id or -1.
+ */
+int wqi_dispatch_submit(struct work_queue *q, struct work_queue_task *t)
+{
+	if (!t || t->q || !t->command)
+		return -1;
+	wqi_task_reset(t);
+	t->taskid = q->next_taskid;
+	int rc = wqi_task_prepare(t);
+	if (rc == WQ_ENOMEM || wqi_itab_put(&q->tasks, t->taskid, t))
+		return -1;
+	q->next_taskid++;
+	t->q = q;
+	t->t_submit = wqi_now_us();
+	q->cum.tasks_submitted++;
+	t->submit_seq = q->next_seq++;
+	t->qseq = q->task_order == WORK_QUEUE_TASK_ORDER_LIFO ? -t->submit_seq : t->submit_seq;
+	if (t->input_missing) {
+		t->result = WORK_QUEUE_RESULT_INPUT_MISSING;
+		wqi_dispatch_complete(q, t);
+	} else if (ready_push(q, t)) {
+		/* the master's fault (out of memory): the task comes back unrun */
+		t->result = WORK_QUEUE_RESULT_UNKNOWN;
+		wqi_dispatch_complete(q, t);
+	}
+	WQI_DEBUG("task %llu submitted: %s", (unsigned long long)t->taskid, t->command);
+	return (int)t->taskid;
+}
+
+/*
+ * Start t on w: commit the allocation and hand the task to the comm. A
+ * local input that cannot be opened is the task's fault (INPUT_MISSING);
+ * any other failure is the master's (out of memory): the task goes back to
+ * the front and 1 is returned to stop this pass.
+ */
+static int start_task(struct work_queue *q, struct wqi_worker *w, struct work_queue_task *t)
+{
+	int64_t a[4];
+	wqi_alloc(w, t, a);
+	t->a_cores = a[0];
+	t->a_memory = a[1];
+	t->a_disk = a[2];
+	t->a_gpus = a[3];
+	w->u_cores += a[0];
+	w->u_memory += a[1];
+	w->u_disk += a[2];
+	w->u_gpus += a[3];
+	q->used_cores += a[0];
+	q->used_memory += a[1];
+	q->used_disk += a[2];
+	q->used_gpus += a[3];
+	t->worker = w;
+	wqi_list_push_back(&w->wtasks, &t->wnode);
+	w->ntasks++;
+	q->n_running++;
+	t->state = WORK_QUEUE_TASK_RUNNING;
+	t->try_count++;
+	t->t_dispatch = wqi_now_us();
+	t->t_start = t->t_end = t->t_done = 0;
+	t->bytes_sent = t->bytes_received = 0;
+	free(t->host);
+	free(t->hostname);
+	t->host = strdup(w->addr);
+	t->hostname = wqi_strdup(w->hostname ? w->hostname : "");
+	q->cum.tasks_dispatched++;
+	wqi_worker_update_avail(w);
+
+	int rc = q->comm ? q->comm->send_task(q, w, t) : 0;
+	if (rc == 0) {
+		WQI_DEBUG("task %llu dispatched to %s (%s): cores %lld memory %lld disk %lld gpus %lld",
+			  (unsigned long long)t->taskid, w->addr, w->hostname ? w->hostname : "",
+			  (long long)a[0], (long long)a[1], (long long)a[2], (long long)a[3]);
+		return 0;
+	}
+	uncommit(q, t);
+	if (rc == WQ_ENOENT || rc == WQ_EFILE) {
+		t->result = WORK_QUEUE_RESULT_INPUT_MISSING;
+		wqi_dispatch_complete(q, t);
+		return 0;
+	}
+	t->try_count--;
+	t->qseq = t->submit_seq - FRONT_BAND;
+	if (ready_push(q, t)) {
+		t->result = WORK_QUEUE_RESULT_UNKNOWN;
+		wqi_dispatch_complete(q, t);
+	}
+	q->dispatch_dirty = 0; /* wait for the next event instead of spinning */
+	return 1;
+}
+
+void wqi_dispatch_run(struct work_queue *q)
+{
+	struct work_queue_task *skipped[LOOKAHEAD];
+	int n_skipped = 0;
+	if (!q->dispatch_dirty)
+		return;
+	q->dispatch_dirty = 0;
+	while (q->n_ready > 0 && !wqi_list_empty(&q->avail)) {
+		struct work_queue_task *t = q->ready[0];
+		struct wqi_worker *w = q->sched->pick(q, t);
+		ready_remove(q, t);
+		if (!w) {
+			/* fits no worker now: set aside, look a little further */
+			skipped[n_skipped++] = t;
+			if (n_skipped == LOOKAHEAD)
+				break;
+			continue;
+		}
+		if (start_task(q, w, t))
+			break;
+	}
+	/* keys are unchanged, so the skipped tasks go back where they were */
+	int dirty = q->dispatch_dirty;
+	for (int i = 0; i < n_skipped; i++) {
+		if (ready_push(q, skipped[i])) {
+			skipped[i]->result = WORK_QUEUE_RESULT_UNKNOWN;
+			wqi_dispatch_complete(q, skipped[i]);
+		}
+	}
+	q->dispatch_dirty = dirty;
+}
+
+void wqi_dispatch_worker_ready(struct work_queue *q, struct wqi_worker *w)
+{
+	w->state = WQI_W_READY;
+	q->n_ready_workers++;
+	q->total_cores += w->cores;
+	q->total_memory += w->memory;
+	q->total_disk += w->disk;
+	q->total_gpus += w->gpus;
+	q->cum.workers_joined++;
+	wqi_worker_update_avail(w);
+	q->dispatch_dirty = 1;
+}
+
+/*
+ * A worker is going away (closed, lost, released). Whose fault: the
+ * worker's (or the network's), never the task's: its running tasks go back
+ * to the front of the ready queue to run elsewhere, their partial outputs
+ * removed. A task that has been tried max_retries times (when set) comes
+ * back to the user with RESULT_MAX_RETRIES instead of running forever.
+ */
+void wqi_dispatch_worker_gone(struct work_queue *q, struct wqi_worker *w)
+{
+	struct wqi_list *n, *nx;
+	int had_tasks = w->ntasks > 0;
+	wqi_list_foreach_safe(n, nx, &w->wtasks) {
+		struct work_queue_task *t = wqi_container_of(n, struct work_queue_task, wnode);
+		uncommit(q, t);
+		wqi_task_discard_outputs(t);
+		if (t->max_retries > 0 && t->try_count >= t->max_retries) {
+			t->result = WORK_QUEUE_RESULT_MAX_RETRIES;
+			q->cum.tasks_exhausted_attempts++;
+			wqi_dispatch_complete(q, t);
+			continue;
+		}
+		t->qseq = t->submit_seq - FRONT_BAND;
+		if (ready_push(q, t)) {
+			t->result = WORK_QUEUE_RESULT_UNKNOWN;
+			wqi_dispatch_complete(q, t);
+		}
+	}
+	if (w->state == WQI_W_READY) {
+		q->n_ready_workers--;
+		q->total_cores -= w->cores;
+		q->total_memory -= w->memory;
+		q->total_disk -= w->disk;
+		q->total_gpus -= w->gpus;
+		q->cum.workers_removed++;
+		if (had_tasks)
+			q->cum.workers_lost++;
+	}
+	if (wqi_list_linked(&w->n_avail))
+		wqi_list_remove(&w->n_avail);
+	w->state = WQI_W_DEAD;
+	q->dispatch_dirty = 1;
+}
+
+void wqi_dispatch_task_done(struct work_queue *q, struct work_queue_task *t)
+{
+	uncommit(q, t);
+	wqi_dispatch_complete(q, t);
+}
+
+void wqi_dispatch_cancel(struct work_queue *q, struct work_queue_task *t)
+{
+	if (t->heap_idx != SIZE_MAX) {
+		ready_remove(q, t);
+	} else if (t->worker) {
+		if (q->comm)
+			q->comm->kill(q, t->worker, t);
+		uncommit(q, t);
+		wqi_task_discard_outputs(t);
+	} else if (wqi_list_linked(&t->cnode)) {
+		wqi_list_remove(&t->cnode);
+		q->n_complete--;
+	}
+	wqi_itab_remove(&q->tasks, t->taskid);
+	t->q = NULL;
+	t->state = WORK_QUEUE_TASK_CANCELED;
+	q->cum.tasks_cancelled++;
+	WQI_DEBUG("task %llu cancelled", (unsigned long long)t->taskid);
+}
+
+struct work_queue_task *wqi_dispatch_take_complete(struct work_queue *q, const char *tag)
+{
+	struct wqi_list *n, *nx;
+	wqi_list_foreach_safe(n, nx, &q->complete) {
+		struct work_queue_task *t = wqi_container_of(n, struct work_queue_task, cnode);
+		if (tag && (!t->tag || strcmp(t->tag, tag) != 0))
+			continue;
+		wqi_list_remove(&t->cnode);
+		q->n_complete--;
+		wqi_itab_remove(&q->tasks, t->taskid);
+		t->q = NULL;
+		t->state = WORK_QUEUE_TASK_DONE;
+		q->cum.tasks_done++;
+		if (t->result != WORK_QUEUE_RESULT_SUCCESS)
+			q->cum.tasks_failed++;
+		return t;
+	}
+	return NULL;
+}

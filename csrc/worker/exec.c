@@ -1,0 +1,494 @@
+/*
+ * exec.c - sandboxes, spawning, limits and cleanup of the worker's tasks.
+ */
+#include "worker/exec.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "debug.h"
+#include "util.h"
+#include "work_queue.h"
+#include "worker/cache.h"
+
+#define PATH_LEN (2 * WQI_NAME_MAX + 512)
+
+/* A malloc'd "dir/name" or NULL. */
+static char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+struct wqi_wk_task *wqi_wk_task_create(const struct wqi_msg_task *m, const char *workdir)
+{
+	struct wqi_wk_task *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->taskid = m->taskid;
+	t->cores = m->cores;
+	t->memory_mb = m->memory_mb;
+	t->disk_mb = m->disk_mb;
+	t->gpus = m->gpus;
+	t->max_run_time_us = m->max_run_time_us;
+	t->end_time_us = m->end_time_us;
+	t->output_max = m->output_max;
+	t->command = wqi_str_dup(m->command);
+	t->env = calloc(m->n_env + 1, sizeof *t->env);
+	t->inputs = calloc(m->n_inputs + 1, sizeof *t->inputs);
+	t->outputs = calloc(m->n_outputs + 1, sizeof *t->outputs);
+	char name[64];
+	snprintf(name, sizeof name, "t.%" PRIu64, m->taskid);
+	t->sandbox = path_join(workdir, name);
+	snprintf(name, sizeof name, "t.%" PRIu64 ".out", m->taskid);
+	t->outfile = path_join(workdir, name);
+	if (!t->command || !t->env || !t->inputs || !t->outputs || !t->sandbox || !t->outfile)
+		goto fail;
+	for (uint32_t i = 0; i < m->n_env; i++, t->n_env++) {
+		const struct wqi_task_env *e = &m->env[i];
+		t->env[i] = malloc((size_t)e->name.n + e->value.n + 2);
+		if (!t->env[i])
+			goto fail;
+		memcpy(t->env[i], e->name.p, e->name.n);
+		t->env[i][e->name.n] = '=';
+		memcpy(t->env[i] + e->name.n + 1, e->value.p, e->value.n);
+		t->env[i][e->name.n + 1 + e->value.n] = 0;
+	}
+	for (uint32_t i = 0; i < m->n_inputs; i++, t->n_inputs++) {
+		const struct wqi_task_input *s = &m->inputs[i];
+		struct wqi_wk_task_in *d = &t->inputs[i];
+		d->source = s->source;
+		d->flags = s->flags;
+		d->cachename = wqi_str_dup(s->cachename);
+		d->remote_name = wqi_str_dup(s->remote_name);
+		d->arg = wqi_str_dup(s->arg);
+		if (!d->cachename || !d->remote_name || !d->arg) {
+			t->n_inputs++;
+			goto fail;
+		}
+	}
+	for (uint32_t i = 0; i < m->n_outputs; i++, t->n_outputs++) {
+		t->outputs[i].flags = m->outputs[i].flags;
+		t->outputs[i].remote_name = wqi_str_dup(m->outputs[i].remote_name);
+		if (!t->outputs[i].remote_name) {
+			t->n_outputs++;
+			goto fail;
+		}
+	}
+	return t;
+fail:
+	wqi_wk_task_free(t);
+	return NULL;
+}
+
+void wqi_wk_task_free(struct wqi_wk_task *t)
+{
+	if (!t)
+		return;
+	free(t->command);
+	for (uint32_t i = 0; i < t->n_env; i++)
+		free(t->env[i]);
+	free(t->env);
+	for (uint32_t i = 0; i < t->n_inputs; i++) {
+		free(t->inputs[i].cachename);
+		free(t->inputs[i].remote_name);
+		free(t->inputs[i].arg);
+		free(t->inputs[i].tmp);
+	}
+	free(t->inputs);
+	for (uint32_t i = 0; i < t->n_outputs; i++)
+		free(t->outputs[i].remote_name);
+	free(t->outputs);
+	free(t->sandbox);
+	free(t->outfile);
+	free(t);
+}
+
+/*
+ * Names are checked on the C strings: the decoder allowed them, but a NUL
+ * inside a wqi_str would have been cut by wqi_str_dup, so the wire's check
+ * (no NUL) is what makes the C string the whole name.
+ */
+uint32_t wqi_wk_task_check_names(const struct wqi_wk_task *t)
+{
+	for (uint32_t i = 0; i < t->n_inputs; i++) {
+		const struct wqi_wk_task_in *in = &t->inputs[i];
+		if (!wqi_wk_name_ok(in->remote_name, strlen(in->remote_name)))
+			return WORK_QUEUE_RESULT_INPUT_MISSING;
+		if (in->source == WQI_SRC_EMPTY_DIR)
+			continue;
+		if (in->source < WQI_SRC_CACHE || in->source > WQI_SRC_EMPTY_DIR ||
+		    !wqi_wk_cachename_ok(in->cachename, strlen(in->cachename)))
+			return WORK_QUEUE_RESULT_INPUT_MISSING;
+	}
+	for (uint32_t i = 0; i < t->n_outputs; i++)
+		if (!wqi_wk_name_ok(t->outputs[i].remote_name, strlen(t->outputs[i].remote_name)))
+			return WORK_QUEUE_RESULT_OUTPUT_MISSING;
+	return 0;
+}
+
+/* Make the parent directories of path (inside the sandbox). 0 or -WQ_EFILE. */
+static int make_parents(const char *path)
+{
+	char tmp[PATH_LEN];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	char *slash = strrchr(tmp, '/');
+	if (!slash)
+		return 0;
+	*slash = 0;
+	return wqi_mkdir_p(tmp, 0755) < 0 ? WQ_EFILE : 0;
+}
+
+/* Copy a regular file (when a hard link is impossible). 0 or -WQ_EFILE. */
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return WQ_EFILE;
+	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777);
+	if (out < 0) {
+		close(in);
+		return WQ_EFILE;
+	}
+	int rc = 0;
+	for (;;) {
+		ssize_t n = sendfile(out, in, NULL, 1 << 30);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = WQ_EFILE;
+			break;
+		}
+	}
+	close(in);
+	if (close(out) < 0)
+		rc = WQ_EFILE;
+	return rc;
+}
+
+/* Hard-link src at dst, copying when linking fails (another file system, ...). */
+static int link_file(const char *src, const char *dst, mode_t mode)
+{
+	if (link(src, dst) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return WQ_EFILE;
+	return copy_file(src, dst, mode);
+}
+
+/*
+ * Rebuild the tree src at dst: directories made, regular files hard-linked,
+ * anything else (there is nothing else in the cache) skipped. depth bounds
+ * the recursion.
+ */
+static int link_tree(const char *src, const char *dst, int depth)
+{
+	if (depth > 256)
+		return WQ_EFILE;
+	if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+		return WQ_EFILE;
+	DIR *d = opendir(src);
+	if (!d)
+		return WQ_EFILE;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *s = path_join(src, e->d_name), *t = path_join(dst, e->d_name);
+		struct stat st;
+		if (!s || !t)
+			rc = WQ_ENOMEM;
+		else if (lstat(s, &st) < 0)
+			rc = WQ_EFILE;
+		else if (S_ISDIR(st.st_mode))
+			rc = link_tree(s, t, depth + 1);
+		else if (S_ISREG(st.st_mode))
+			rc = link_file(s, t, st.st_mode);
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
+int wqi_wk_task_sandbox(struct wqi_wk_task *t, struct wqi_wk_cache *c)
+{
+	if (mkdir(t->sandbox, 0755) < 0) {
+		if (errno != EEXIST)
+			return WQ_EFILE;
+		wqi_rm_rf(t->sandbox);
+		if (mkdir(t->sandbox, 0755) < 0)
+			return WQ_EFILE;
+	}
+	for (uint32_t i = 0; i < t->n_inputs; i++) {
+		struct wqi_wk_task_in *in = &t->inputs[i];
+		char src[PATH_LEN], *dst = path_join(t->sandbox, in->remote_name);
+		if (!dst)
+			return WQ_ENOMEM;
+		int rc = make_parents(dst);
+		if (rc == 0 && in->source == WQI_SRC_EMPTY_DIR) {
+			rc = wqi_mkdir_p(dst, 0755) < 0 ? WQ_EFILE : 0;
+		} else if (rc == 0) {
+			struct stat st;
+			if (wqi_wk_cache_path(c, in->cachename, src, sizeof src) < 0 || lstat(src, &st) < 0)
+				rc = WQ_ENOENT;
+			else if (S_ISDIR(st.st_mode))
+				rc = link_tree(src, dst, 0);
+			else if (S_ISREG(st.st_mode))
+				rc = link_file(src, dst, st.st_mode);
+			else
+				rc = WQ_ENOENT;
+		}
+		if (rc < 0)
+			WQI_DEBUG("task %" PRIu64 ": input %s -> %s: %s", t->taskid, in->cachename, in->remote_name,
+				  rc == WQ_ENOENT ? "not in the cache" : strerror(errno));
+		free(dst);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * vfork + execve: no copy of the worker's page tables, so spawning stays
+ * cheap however big the worker is. (posix_spawn would do the same, but
+ * <spawn.h> pulls in <sched.h>, which csrc/sched.h shadows under -Icsrc.)
+ * The child only makes async-signal-safe system calls before execve: its
+ * own process group, default signal handling (the worker ignores SIGPIPE
+ * and blocks the signals of its signalfd), descriptors 0-2, cwd.
+ */
+/* What the vfork child needs, prepared before vfork. */
+struct spawn_args {
+	char *argv[4];
+	char **env;
+	const char *cwd;
+	int in_fd, out_fd;
+	sigset_t none;
+	struct sigaction dfl;
+};
+
+/* The child's side, between vfork and execve: system calls only. */
+static __attribute__((noreturn, noinline)) void spawn_child(const struct spawn_args *a)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	setpgid(0, 0);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &a->dfl, NULL);
+	sigprocmask(SIG_SETMASK, &a->none, NULL);
+	if (dup2(a->in_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->out_fd, 2) < 0)
+		_exit(127);
+	if (a->cwd && chdir(a->cwd) < 0)
+		_exit(127);
+	execve("/bin/sh", a->argv, a->env);
+	_exit(127);
+}
+
+/* vfork alone in its frame, so nothing of the caller's can be clobbered. */
+static __attribute__((noinline)) pid_t spawn_vfork(const struct spawn_args *a)
+{
+	pid_t pid = vfork();
+	if (pid == 0)
+		spawn_child(a);
+	return pid;
+}
+
+pid_t wqi_wk_spawn_shell(const char *cmd, const char *cwd, int out_fd, char **envp)
+{
+	extern char **environ;
+	struct spawn_args a;
+	memset(&a, 0, sizeof a);
+	a.argv[0] = "/bin/sh";
+	a.argv[1] = "-c";
+	a.argv[2] = (char *)cmd;
+	a.env = envp ? envp : environ;
+	a.cwd = cwd;
+	sigemptyset(&a.none);
+	a.dfl.sa_handler = SIG_DFL;
+	int nul_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int nul_out = out_fd < 0 ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+	a.in_fd = nul_in;
+	a.out_fd = out_fd >= 0 ? out_fd : nul_out;
+	pid_t pid = -1;
+	if (a.in_fd >= 0 && a.out_fd >= 0)
+		pid = spawn_vfork(&a);
+	int err = errno;
+	if (nul_in >= 0)
+		close(nul_in);
+	if (nul_out >= 0)
+		close(nul_out);
+	if (pid < 0) {
+		errno = err;
+		return WQ_EFILE;
+	}
+	return pid;
+}
+
+/* Length of the name part of "NAME=VALUE". */
+static size_t env_name_len(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	return eq ? (size_t)(eq - s) : strlen(s);
+}
+
+/* Does any of list[from..n) set the same name as s? */
+static int env_overridden(const char *s, char **list, size_t from, size_t n)
+{
+	size_t l = env_name_len(s);
+	for (size_t i = from; i < n; i++)
+		if (env_name_len(list[i]) == l && memcmp(list[i], s, l) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The task's environment: the worker's, then the master's list, then the
+ * allocation and sandbox variables; a later setting of a name replaces an
+ * earlier one, so the child sees each name once. Returns a NULL-terminated
+ * array (strings in over[] are borrowed) or NULL.
+ */
+static char **build_env(char **base, char **over, size_t n_over)
+{
+	size_t nb = 0;
+	while (base && base[nb])
+		nb++;
+	char **env = calloc(nb + n_over + 1, sizeof *env);
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < nb; i++)
+		if (!env_overridden(base[i], over, 0, n_over))
+			env[k++] = base[i];
+	for (size_t i = 0; i < n_over; i++)
+		if (!env_overridden(over[i], over, i + 1, n_over))
+			env[k++] = over[i];
+	env[k] = NULL;
+	return env;
+}
+
+int wqi_wk_task_spawn(struct wqi_wk_task *t, char **environ_base)
+{
+	enum { N_OWN = 7 };
+	char own[N_OWN][WQI_NAME_MAX + 64];
+	snprintf(own[0], sizeof own[0], "CORES=%" PRId64, t->cores);
+	snprintf(own[1], sizeof own[1], "OMP_NUM_THREADS=%" PRId64, t->cores);
+	snprintf(own[2], sizeof own[2], "MEMORY=%" PRId64, t->memory_mb);
+	snprintf(own[3], sizeof own[3], "DISK=%" PRId64, t->disk_mb);
+	snprintf(own[4], sizeof own[4], "GPUS=%" PRId64, t->gpus);
+	snprintf(own[5], sizeof own[5], "WORK_QUEUE_SANDBOX=%s", t->sandbox);
+	snprintf(own[6], sizeof own[6], "TMPDIR=%s", t->sandbox);
+	size_t n_over = 0;
+	char **over = calloc(t->n_env + N_OWN, sizeof *over);
+	if (!over)
+		return WQ_ENOMEM;
+	for (uint32_t i = 0; i < t->n_env; i++)
+		if (env_name_len(t->env[i]) > 0 && strchr(t->env[i], '='))
+			over[n_over++] = t->env[i];
+	for (int i = 0; i < N_OWN; i++)
+		over[n_over++] = own[i];
+	char **env = build_env(environ_base, over, n_over);
+	int out = open(t->outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int rc = 0;
+	if (!env || out < 0) {
+		rc = env ? WQ_EFILE : WQ_ENOMEM;
+	} else {
+		pid_t pid = wqi_wk_spawn_shell(t->command, t->sandbox, out, env);
+		if (pid < 0) {
+			rc = WQ_EFILE;
+		} else {
+			uint64_t now_mono = wqi_mono_us(), now = wqi_now_us();
+			t->pid = pid;
+			t->state = WQI_WK_TASK_RUNNING;
+			t->start_us = now;
+			t->deadline_mono_us = 0;
+			if (t->max_run_time_us) {
+				t->deadline_mono_us = now_mono + t->max_run_time_us;
+				t->limit_result = WORK_QUEUE_RESULT_TASK_MAX_RUN_TIME;
+			}
+			if (t->end_time_us) {
+				uint64_t d = now_mono + (t->end_time_us > now ? t->end_time_us - now : 0);
+				if (!t->deadline_mono_us || d < t->deadline_mono_us) {
+					t->deadline_mono_us = d;
+					t->limit_result = WORK_QUEUE_RESULT_TASK_TIMEOUT;
+				}
+			}
+		}
+	}
+	if (out >= 0)
+		close(out);
+	free(env);
+	free(over);
+	return rc;
+}
+
+void wqi_wk_task_reaped(struct wqi_wk_task *t, int status)
+{
+	/* leftovers of the command (background jobs) go with it */
+	if (t->pid > 0)
+		kill(-t->pid, SIGKILL);
+	t->pid = 0;
+	t->end_us = wqi_now_us();
+	t->state = WQI_WK_TASK_FINISHED;
+	if (t->limit_hit) {
+		t->result = t->limit_result;
+		t->exit_status = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		t->result = WORK_QUEUE_RESULT_SIGNAL;
+		t->exit_status = WTERMSIG(status);
+	} else {
+		t->result = 0;
+		t->exit_status = WEXITSTATUS(status);
+	}
+}
+
+int wqi_wk_task_check_limits(struct wqi_wk_task *t, uint64_t now_mono)
+{
+	if (t->state != WQI_WK_TASK_RUNNING || t->limit_hit || !t->deadline_mono_us || now_mono < t->deadline_mono_us)
+		return 0;
+	t->limit_hit = 1;
+	WQI_DEBUG("task %" PRIu64 ": %s passed, killing it", t->taskid,
+		  t->limit_result == WORK_QUEUE_RESULT_TASK_TIMEOUT ? "end time" : "max run time");
+	if (t->pid > 0)
+		kill(-t->pid, SIGKILL);
+	return 1;
+}
+
+void wqi_wk_task_kill(struct wqi_wk_task *t)
+{
+	if (t->pid > 0)
+		kill(-t->pid, SIGKILL);
+	for (uint32_t i = 0; i < t->n_inputs; i++)
+		if (t->inputs[i].helper > 0)
+			kill(-t->inputs[i].helper, SIGKILL);
+}
+
+void wqi_wk_task_cleanup(struct wqi_wk_task *t, struct wqi_wk_cache *c)
+{
+	wqi_rm_rf(t->sandbox);
+	unlink(t->outfile);
+	for (uint32_t i = 0; i < t->n_inputs; i++) {
+		struct wqi_wk_task_in *in = &t->inputs[i];
+		if (in->tmp) {
+			wqi_rm_rf(in->tmp);
+			free(in->tmp);
+			in->tmp = NULL;
+		}
+		if (in->source != WQI_SRC_EMPTY_DIR && !(in->flags & WORK_QUEUE_CACHE))
+			wqi_wk_cache_unlink(c, in->cachename);
+	}
+}

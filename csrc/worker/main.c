@@ -1,0 +1,172 @@
+/*
+ * main.c - wq_worker (also installed as work_queue_worker): options, then
+ * wqi_wk_run().
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "debug.h"
+#include "work_queue.h"
+#include "worker/resources.h"
+#include "worker/worker.h"
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [options] HOST PORT\n"
+		"       %s [options] HOST:PORT\n"
+		"\n"
+		"Connect to the work_queue master at HOST PORT and run the tasks it sends.\n"
+		"When the master goes away the worker drops its tasks and cache and\n"
+		"reconnects (1 s backoff doubling to 30 s) until the idle timeout.\n"
+		"\n"
+		"Options:\n"
+		"  --cores N            cores offered (default: detected: CPU affinity,\n"
+		"                       lowered by a cgroup CPU quota)\n"
+		"  --memory MB          memory offered in MB (default: detected: MemTotal,\n"
+		"                       capped by a cgroup memory limit)\n"
+		"  --disk MB            disk offered in MB (default: free space of the\n"
+		"                       workdir's file system)\n"
+		"  --gpus N             GPUs offered (default: number of /dev/nvidiaN)\n"
+		"  -s, --workdir DIR    make the work directory DIR/worker-UID-PID\n"
+		"                       (default DIR: $TMPDIR, else /tmp); it holds the\n"
+		"                       cache and the task sandboxes and is removed at exit\n"
+		"  -t, --timeout SECS   exit after SECS seconds without a task, connected\n"
+		"                       or not (default 900)\n"
+		"      --single-shot    exit when the first connection to the master ends\n"
+		"                       instead of reconnecting\n"
+		"  -d, --debug          write a debug log (to stderr unless -o is given)\n"
+		"  -o, --debug-file F   write the debug log to file F (implies -d)\n"
+		"  -h, --help           show this help and exit\n"
+		"  -v, --version        show the version and exit\n"
+		"\n"
+		"Exit status: 0 when the master said EXIT, the idle timeout passed, or a\n"
+		"signal (TERM, INT, HUP) asked it to stop; 1 on a usage error, a REJECT\n"
+		"from the master, or a setup failure.\n",
+		prog, prog);
+}
+
+/* A whole number in [lo, hi] from option opt, or exit 1 naming the problem. */
+static long long parse_num(const char *prog, const char *opt, const char *s, long long lo, long long hi)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi) {
+		fprintf(stderr, "%s: %s needs a whole number from %lld to %lld, not '%s'\n", prog, opt, lo, hi, s);
+		exit(1);
+	}
+	return v;
+}
+
+/* Raise the open-file limit to its hard maximum: outputs are sent from open descriptors. */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *prog = "wq_worker";
+	enum { OPT_CORES = 1000, OPT_MEMORY, OPT_DISK, OPT_GPUS, OPT_SINGLE };
+	static const struct option longopts[] = {
+		{ "cores", required_argument, NULL, OPT_CORES },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "gpus", required_argument, NULL, OPT_GPUS },
+		{ "workdir", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "single-shot", no_argument, NULL, OPT_SINGLE },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "debug-file", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct wqi_wk_config cfg;
+	wqi_wk_config_defaults(&cfg);
+	int debug = 0;
+	const char *debug_file = NULL;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:t:do:hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CORES: cfg.res.cores = parse_num(prog, "--cores", optarg, 0, 1 << 20); break;
+		case OPT_MEMORY: cfg.res.memory_mb = parse_num(prog, "--memory", optarg, 0, 1LL << 40); break;
+		case OPT_DISK: cfg.res.disk_mb = parse_num(prog, "--disk", optarg, 0, 1LL << 40); break;
+		case OPT_GPUS: cfg.res.gpus = parse_num(prog, "--gpus", optarg, 0, 1 << 20); break;
+		case 's': cfg.workdir_parent = optarg; break;
+		case 't': cfg.idle_timeout_s = (int)parse_num(prog, "--timeout", optarg, 1, INT_MAX / 2); break;
+		case OPT_SINGLE: cfg.single_shot = 1; break;
+		case 'd': debug = 1; break;
+		case 'o': debug = 1; debug_file = optarg; break;
+		case 'h': usage(stdout, prog); return 0;
+		case 'v': printf("wq_worker %s (protocol %d)\n", work_queue_version(), WQI_PROTO_VERSION); return 0;
+		case ':':
+			fprintf(stderr, "%s: option %s needs a value (see --help)\n", prog, argv[optind - 1]);
+			return 1;
+		default:
+			fprintf(stderr, "%s: unknown option %s (see --help)\n", prog, argv[optind - 1]);
+			return 1;
+		}
+	}
+	char hostbuf[1024];
+	const char *portstr = NULL;
+	int nargs = argc - optind;
+	if (nargs == 1) {
+		const char *colon = strrchr(argv[optind], ':');
+		if (!colon || colon == argv[optind] || (size_t)(colon - argv[optind]) >= sizeof hostbuf) {
+			fprintf(stderr, "%s: expected HOST PORT or HOST:PORT, got '%s' (see --help)\n", prog, argv[optind]);
+			return 1;
+		}
+		memcpy(hostbuf, argv[optind], (size_t)(colon - argv[optind]));
+		hostbuf[colon - argv[optind]] = 0;
+		cfg.host = hostbuf;
+		portstr = colon + 1;
+	} else if (nargs == 2) {
+		cfg.host = argv[optind];
+		portstr = argv[optind + 1];
+	} else {
+		fprintf(stderr, "%s: expected HOST PORT or HOST:PORT, got %d arguments (see --help)\n", prog, nargs);
+		return 1;
+	}
+	cfg.port = (int)parse_num(prog, "the port", portstr, 1, 65535);
+	if (!cfg.workdir_parent) {
+		const char *t = getenv("TMPDIR");
+		cfg.workdir_parent = t && *t ? t : "/tmp";
+	}
+	if (debug && wqi_debug_open(debug_file, "wq_worker") < 0) {
+		fprintf(stderr, "%s: cannot open the debug file %s: %s\n", prog, debug_file, strerror(errno));
+		return 1;
+	}
+	struct wqi_wk_resources det;
+	wqi_wk_resources_detect(&det, cfg.workdir_parent);
+	if (cfg.res.cores < 0)
+		cfg.res.cores = det.cores;
+	if (cfg.res.memory_mb < 0)
+		cfg.res.memory_mb = det.memory_mb;
+	if (cfg.res.disk_mb < 0)
+		cfg.res.disk_mb = det.disk_mb;
+	if (cfg.res.gpus < 0)
+		cfg.res.gpus = det.gpus;
+	raise_nofile();
+	if (debug)
+		fprintf(stderr, "wq_worker %s: master %s:%d, workdir %s/worker-%d-%d, cores %" PRId64 ", memory %" PRId64
+			" MB, disk %" PRId64 " MB, gpus %" PRId64 ", idle timeout %d s\n",
+			work_queue_version(), cfg.host, cfg.port, cfg.workdir_parent, (int)getuid(), (int)getpid(),
+			cfg.res.cores, cfg.res.memory_mb, cfg.res.disk_mb, cfg.res.gpus, cfg.idle_timeout_s);
+	int rc = wqi_wk_run(&cfg);
+	wqi_debug_close();
+	return rc;
+}
