@@ -537,8 +537,7 @@ void wqi_link_shrink(struct wqi_link *l)
 	for (struct seg *s = l->head; s; s = s->next)
 		if (s->kind == SEG_BYTES)
 			wqi_buf_shrink(&s->buf);
-	free(l->spare);
-	l->spare = NULL;
+	/* the one spare segment is small and saves a malloc per file queued: kept */
 }
 
 uint64_t wqi_link_bytes_sent(const struct wqi_link *l)

@@ -145,6 +145,8 @@ static void flush_one(struct work_queue *q, struct wqi_worker *w)
 		wqi_io_close(q, w, 0, "reply sent");
 		return;
 	}
+	if (rc == 0)
+		wqi_link_shrink(w->link); /* idle links give big buffers back */
 	arm_write(q, w, rc == 1);
 }
 

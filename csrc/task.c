@@ -179,9 +179,41 @@ void work_queue_task_specify_command(struct work_queue_task *t, const char *cmd)
  * path, would clash). Outputs must also differ in local path: their
  * temporary files are named after it.
  */
-static int spec_ok(const struct work_queue_task *t, const char *local, const char *remote, int type)
+/*
+ * Normalise a remote name the way old programs write them: "./x" -> "x",
+ * "a//b" -> "a/b", "dir/" -> "dir". Absolute names and ".." stay as they
+ * are, so the check after this refuses them. 0, or -1 if too long.
+ */
+static int normalize_remote(const char *in, char out[WQI_NAME_MAX + 1])
 {
-	if (!t || t->q || !remote || !wqi_proto_name_ok(remote, strlen(remote), 1))
+	size_t o = 0;
+	if (in[0] == '/')
+		out[o++] = '/';
+	const char *p = in;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			p = e;
+			continue;
+		}
+		if (o && out[o - 1] != '/')
+			out[o++] = '/';
+		if (o + n > WQI_NAME_MAX)
+			return -1;
+		memcpy(out + o, p, n);
+		o += n;
+		p = e;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int spec_ok(const struct work_queue_task *t, const char *local, const char *remote_in, int type, char remote[WQI_NAME_MAX + 1])
+{
+	if (!t || t->q || !remote_in || normalize_remote(remote_in, remote) < 0 || !wqi_proto_name_ok(remote, strlen(remote), 1))
 		return 0;
 	const struct wqi_file *arr = type == WORK_QUEUE_INPUT ? t->inputs : t->outputs;
 	uint32_t n = type == WORK_QUEUE_INPUT ? t->n_inputs : t->n_outputs;
@@ -224,18 +256,20 @@ fail:
 
 int work_queue_task_specify_file(struct work_queue_task *t, const char *local_name, const char *remote_name, work_queue_file_type_t type, work_queue_file_flags_t flags)
 {
+	char norm[WQI_NAME_MAX + 1];
 	if (!local_name || !*local_name || (type != WORK_QUEUE_INPUT && type != WORK_QUEUE_OUTPUT))
 		return 0;
-	if (!spec_ok(t, local_name, remote_name, type))
+	if (!spec_ok(t, local_name, remote_name, type, norm))
 		return 0;
-	return add_spec(t, type, WQI_FILE_LOCAL, local_name, remote_name, NULL, NULL, 0, flags, 0);
+	return add_spec(t, type, WQI_FILE_LOCAL, local_name, norm, NULL, NULL, 0, flags, 0);
 }
 
 int work_queue_task_specify_buffer_size(struct work_queue_task *t, const void *data, uint64_t length, const char *remote_name, work_queue_file_flags_t flags)
 {
-	if ((!data && length) || !spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT))
+	char norm[WQI_NAME_MAX + 1];
+	if ((!data && length) || !spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT, norm))
 		return 0;
-	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_BUFFER, NULL, remote_name, NULL, data, length, flags, 0);
+	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_BUFFER, NULL, norm, NULL, data, length, flags, 0);
 }
 
 int work_queue_task_specify_buffer(struct work_queue_task *t, const char *data, int length, const char *remote_name, work_queue_file_flags_t flags)
@@ -249,31 +283,34 @@ int work_queue_task_specify_buffer(struct work_queue_task *t, const char *data, 
  * kind); an input directory is sent as a tree or made empty. */
 int work_queue_task_specify_directory(struct work_queue_task *t, const char *local_name, const char *remote_name, work_queue_file_type_t type, work_queue_file_flags_t flags, int recursive)
 {
+	char norm[WQI_NAME_MAX + 1];
 	if (type == WORK_QUEUE_OUTPUT)
 		return work_queue_task_specify_file(t, local_name, remote_name, type, flags);
 	if (type != WORK_QUEUE_INPUT || (recursive && (!local_name || !*local_name)))
 		return 0;
-	if (!spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT))
+	if (!spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT, norm))
 		return 0;
-	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_DIR, local_name, remote_name, NULL, NULL, 0, flags, recursive ? 1 : 0);
+	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_DIR, local_name, norm, NULL, NULL, 0, flags, recursive ? 1 : 0);
 }
 
 int work_queue_task_specify_url(struct work_queue_task *t, const char *url, const char *remote_name, work_queue_file_type_t type, work_queue_file_flags_t flags)
 {
+	char norm[WQI_NAME_MAX + 1];
 	if (!url || strncmp(url, "http://", 7) != 0 || type != WORK_QUEUE_INPUT || strlen(url) > WQI_STR_MAX)
 		return 0;
-	if (!spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT))
+	if (!spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT, norm))
 		return 0;
-	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_URL, NULL, remote_name, url, NULL, 0, flags, 0);
+	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_URL, NULL, norm, url, NULL, 0, flags, 0);
 }
 
 int work_queue_task_specify_file_command(struct work_queue_task *t, const char *remote_name, const char *cmd, work_queue_file_type_t type, work_queue_file_flags_t flags)
 {
+	char norm[WQI_NAME_MAX + 1];
 	if (!cmd || !*cmd || type != WORK_QUEUE_INPUT || strlen(cmd) > WQI_STR_MAX)
 		return 0;
-	if (!spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT))
+	if (!spec_ok(t, NULL, remote_name, WORK_QUEUE_INPUT, norm))
 		return 0;
-	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_COMMAND, NULL, remote_name, cmd, NULL, 0, flags, 0);
+	return add_spec(t, WORK_QUEUE_INPUT, WQI_FILE_COMMAND, NULL, norm, cmd, NULL, 0, flags, 0);
 }
 
 void work_queue_task_specify_tag(struct work_queue_task *t, const char *tag) { if (t && !t->q) set_str(&t->tag, tag); }

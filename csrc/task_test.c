@@ -90,6 +90,23 @@ static void test_file_validation(void)
 	work_queue_task_delete(t);
 }
 
+/* Old programs write "./x", "a//b" and "dir/": they mean x, a/b and dir. */
+static void test_remote_name_normalised(void)
+{
+	struct work_queue_task *t = work_queue_task_create("x");
+	CHECK_EQ_INT(work_queue_task_specify_file(t, "a", "./a", WORK_QUEUE_INPUT, 0), 1);
+	CHECK_EQ_INT(work_queue_task_specify_file(t, "b", "sub//b", WORK_QUEUE_INPUT, 0), 1);
+	CHECK_EQ_INT(work_queue_task_specify_file(t, "c", "dir/", WORK_QUEUE_OUTPUT, 0), 1);
+	CHECK_EQ_INT(work_queue_task_specify_file(t, "a2", "a", WORK_QUEUE_INPUT, 0), 0); /* same as ./a */
+	CHECK_EQ_INT(work_queue_task_specify_file(t, "d", "./../d", WORK_QUEUE_INPUT, 0), 0);
+	CHECK_EQ_INT(work_queue_task_specify_file(t, "d", "//etc/d", WORK_QUEUE_INPUT, 0), 0);
+	CHECK_EQ_INT(work_queue_task_specify_file(t, "d", "./", WORK_QUEUE_INPUT, 0), 0);
+	CHECK_EQ_STR(t->inputs[0].remote, "a");
+	CHECK_EQ_STR(t->inputs[1].remote, "sub/b");
+	CHECK_EQ_STR(t->outputs[0].remote, "dir");
+	work_queue_task_delete(t);
+}
+
 /* A clone copies the specification deeply, not the results. */
 static void test_clone_env(void)
 {
@@ -206,6 +223,7 @@ static void test_tmp_and_reset(void)
 static const struct wqi_test tests[] = {
 	TEST(test_create_and_get),
 	TEST(test_file_validation),
+	TEST(test_remote_name_normalised),
 	TEST(test_clone_env),
 	TEST(test_cache_names),
 	TEST(test_tmp_and_reset),

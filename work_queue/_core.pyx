@@ -384,7 +384,7 @@ cdef class Task:
             buffer = (<str>buffer).encode("utf-8")
         try:
             PyObject_GetBuffer(buffer, &view, PyBUF_SIMPLE)
-        except BufferError as e:
+        except (BufferError, ValueError) as e:
             raise TypeError("buffer must be a C-contiguous buffer-protocol object "
                             "(bytes, bytearray, memoryview, numpy array): %s" % e) from None
         except TypeError:

@@ -208,8 +208,12 @@ static int master_readable(struct wqi_wk *w)
 				return 0; /* level-triggered: we come back */
 			int64_t n = wqi_link_recv_to_fd(w->link, w->stream_fd, w->stream_left);
 			if (n == WQ_EFILE) {
+				/* a local write failed: report it, then discard the rest of the
+				 * stream (the link keeps its position), so framing stays intact */
 				wqi_wk_cache_put_failed(&w->cache, wqi_str_c(w->stream_name), strerror(errno));
-				stream_close(w);
+				if (w->stream_fd >= 0)
+					close(w->stream_fd);
+				w->stream_fd = -1;
 				continue;
 			}
 			if (n < 0)

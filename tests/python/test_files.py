@@ -52,13 +52,14 @@ def test_buffers(queue, workers, drain, kind):
 def test_numpy_buffer(queue, workers, drain):
     np = pytest.importorskip("numpy")
     arr = np.arange(1000, dtype=np.float64)
-    t = Task("python3 -c \"import sys; print(len(open('arr.bin','rb').read()))\" || wc -c < arr.bin")
+    t = Task("wc -c < arr.bin; od -An -tf8 -j 8 -N 8 arr.bin")
     t.specify_buffer(arr, "arr.bin")
     arr[:] = -1  # the C library copied it at specify time
     queue.submit(t)
     workers.start(queue.port)
     drain(queue)
-    assert t.result == 0 and t.output.split()[-1] == "8000"
+    assert t.result == 0 and t.output.split()[0] == "8000"
+    assert float(t.output.split()[1]) == 1.0
 
 
 def test_non_contiguous_buffer_is_refused():
