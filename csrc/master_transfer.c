@@ -216,6 +216,7 @@ static int send_task(struct work_queue *q, struct wqi_worker *w, struct work_que
 		.taskid = t->taskid,
 		.command = wqi_str_c(t->command),
 		.cores = t->a_cores, .memory_mb = t->a_memory, .disk_mb = t->a_disk, .gpus = t->a_gpus,
+		.memory_limit_mb = t->memory > 0 ? t->memory : 0, .disk_limit_mb = t->disk > 0 ? t->disk : 0,
 		.max_run_time_us = (uint64_t)t->max_run_time_s * 1000000,
 		.end_time_us = (uint64_t)t->end_time_us,
 		.output_max = q->max_output,

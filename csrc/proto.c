@@ -377,6 +377,8 @@ int wqi_proto_encode_task(struct wqi_buf *b, const struct wqi_msg_task *m)
 	e_i64(&e, m->memory_mb);
 	e_i64(&e, m->disk_mb);
 	e_i64(&e, m->gpus);
+	e_i64(&e, m->memory_limit_mb);
+	e_i64(&e, m->disk_limit_mb);
 	e_u64(&e, m->max_run_time_us);
 	e_u64(&e, m->end_time_us);
 	e_u64(&e, m->output_max);
@@ -683,6 +685,8 @@ static void task_head(struct rd *r, struct wqi_msg_task *m)
 	m->memory_mb = g_i64(r);
 	m->disk_mb = g_i64(r);
 	m->gpus = g_i64(r);
+	m->memory_limit_mb = g_i64(r);
+	m->disk_limit_mb = g_i64(r);
 	m->max_run_time_us = g_u64(r);
 	m->end_time_us = g_u64(r);
 	m->output_max = g_u64(r);

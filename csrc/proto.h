@@ -124,7 +124,8 @@ struct wqi_task_output {
 struct wqi_msg_task {
 	uint64_t taskid;
 	struct wqi_str command;
-	int64_t cores, memory_mb, disk_mb, gpus;
+	int64_t cores, memory_mb, disk_mb, gpus;   /* the allocation */
+	int64_t memory_limit_mb, disk_limit_mb;    /* enforced limits, 0 = none (declared by the task) */
 	uint64_t max_run_time_us, end_time_us, output_max;
 	uint32_t n_env;
 	struct wqi_task_env *env;

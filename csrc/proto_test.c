@@ -49,6 +49,8 @@ static struct wqi_msg_task sample_task(void)
 	t.memory_mb = -1;
 	t.disk_mb = 1ll << 40;
 	t.gpus = 0;
+	t.memory_limit_mb = 512;
+	t.disk_limit_mb = 0;
 	t.max_run_time_us = 5000000;
 	t.end_time_us = 0xffffffffffffull;
 	t.output_max = 1u << 30;
@@ -268,6 +270,7 @@ static void test_roundtrip_fields(void)
 	CHECK_EQ_INT(wqi_proto_decode_task(p, n, &t), 0);
 	CHECK(t.taskid == want.taskid && str_is(t.command, "cat in/data.txt > out.txt"));
 	CHECK(t.cores == 2 && t.memory_mb == -1 && t.disk_mb == 1ll << 40 && t.gpus == 0);
+	CHECK(t.memory_limit_mb == 512 && t.disk_limit_mb == 0);
 	CHECK(t.max_run_time_us == want.max_run_time_us && t.end_time_us == want.end_time_us && t.output_max == want.output_max);
 	CHECK(t.n_env == 2 && t.n_inputs == 4 && t.n_outputs == 2);
 	if (t.n_env == 2 && t.n_inputs == 4 && t.n_outputs == 2) {

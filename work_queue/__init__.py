@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import types
-from typing import Iterator, List, Optional, Union
+from typing import Iterator, Union
 
 from . import _core
 from ._core import (
@@ -157,17 +157,17 @@ class WorkQueue(_Queue):
     def __init__(
         self,
         port: int = WORK_QUEUE_DEFAULT_PORT,
-        name: Optional[str] = None,
+        name: str | None = None,
         shutdown: bool = False,
-        debug_log: Optional[_PathArg] = None,
+        debug_log: _PathArg | None = None,
         *,
-        address: Optional[str] = None,
+        address: str | None = None,
         local_workers: int = 0,
         local_worker_cores: int = 1,
     ) -> None:
         self._shutdown = bool(shutdown)
-        self._workers: List[subprocess.Popen] = []
-        self._workdir: Optional[str] = None
+        self._workers: list[subprocess.Popen] = []
+        self._workdir: str | None = None
         if isinstance(local_workers, bool) or not isinstance(local_workers, int):
             raise TypeError(f"local_workers must be an int, not {type(local_workers).__name__}")
         if local_workers < 0:
@@ -190,10 +190,10 @@ class WorkQueue(_Queue):
         self,
         n: int,
         cores: int = 1,
-        memory: Optional[int] = None,
-        disk: Optional[int] = None,
+        memory: int | None = None,
+        disk: int | None = None,
         timeout: int = 3600,
-    ) -> List[subprocess.Popen]:
+    ) -> list[subprocess.Popen]:
         """Start n wq_worker processes (the one in this package, not PATH's)
         connected to this queue on 127.0.0.1, each offering ``cores`` cores
         (and ``memory``/``disk`` MB when given). They exit when the queue
@@ -232,7 +232,7 @@ class WorkQueue(_Queue):
         return started
 
     @property
-    def local_workers(self) -> List[subprocess.Popen]:
+    def local_workers(self) -> list[subprocess.Popen]:
         """The Popen objects of the workers this queue started."""
         return list(self._workers)
 

@@ -211,6 +211,9 @@ struct work_queue_stats {
 	int64_t min_gpus, max_gpus;
 	int port;
 	int priority;
+	/* fast abort and blocking (not in the original's struct) */
+	int tasks_fast_aborted;        /* task runs aborted by fast abort */
+	int tasks_lost;                /* task runs lost with their worker */
 	/* older names of the same figures, kept for old programs */
 	int total_workers_connected;  /* = workers_connected */
 	int total_workers_joined;     /* = workers_joined */
@@ -270,6 +273,11 @@ WQ_API void work_queue_task_specify_running_time_max(struct work_queue_task *t, 
 WQ_API void work_queue_task_specify_end_time(struct work_queue_task *t, int64_t useconds);
 WQ_API void work_queue_task_specify_environment_variable(struct work_queue_task *t, const char *name, const char *value);
 WQ_API void work_queue_task_specify_algorithm(struct work_queue_task *t, work_queue_schedule_t algorithm);
+/* Prefer workers on this host (by host name or address; call again to add
+ * more). The task goes to a preferred host when one has room, elsewhere once
+ * it has waited the queue's preferred-host wait (see
+ * work_queue_specify_preferred_host_wait). */
+WQ_API void work_queue_task_specify_preferred_host(struct work_queue_task *t, const char *hostname);
 
 /* Accessors (the original's programs read these as struct fields; see docs/c-api.md). */
 WQ_API int work_queue_task_get_taskid(const struct work_queue_task *t);
@@ -321,6 +329,21 @@ WQ_API void work_queue_specify_keepalive_timeout(struct work_queue *q, int timeo
 WQ_API int work_queue_specify_max_output_size(struct work_queue *q, uint64_t bytes);
 /* The library's debug log: path NULL or "" = stderr. 0 or a WQ_E* code. */
 WQ_API int work_queue_specify_debug_log(const char *path);
+/* Fast abort: once enough tasks of a category have completed (see
+ * docs/scheduling.md), a task running longer than multiplier x the
+ * category's average execution time is aborted and runs again elsewhere;
+ * multiplier <= 0 turns it off. Returns 0. The _category form sets one
+ * category; the plain form sets the default for all categories. */
+WQ_API int work_queue_activate_fast_abort(struct work_queue *q, double multiplier);
+WQ_API int work_queue_activate_fast_abort_category(struct work_queue *q, const char *category, double multiplier);
+/* Blocked hosts (by host name or address) get no new tasks; tasks running
+ * there go on. With a timeout (seconds > 0) the block lifts by itself. */
+WQ_API void work_queue_block_host(struct work_queue *q, const char *hostname);
+WQ_API void work_queue_block_host_with_timeout(struct work_queue *q, const char *hostname, int64_t seconds);
+WQ_API void work_queue_unblock_host(struct work_queue *q, const char *hostname);
+WQ_API void work_queue_unblock_all(struct work_queue *q);
+/* Seconds a task with preferred hosts waits for one before going elsewhere. */
+WQ_API void work_queue_specify_preferred_host_wait(struct work_queue *q, int64_t seconds);
 /* Accepted for compatibility; the catalog comes with the catalog work. */
 WQ_API void work_queue_specify_master_mode(struct work_queue *q, int mode);
 

@@ -1,0 +1,60 @@
+#!/bin/sh
+# demo.sh [VENV] - the Python distributed-convert example, end to end.
+#
+# Makes a venv (default /tmp/wq-demo-venv; Debian's Python refuses a root
+# pip install outside one), installs this repo's package into it
+# (pip install .: builds the extension and the packaged wq_worker), makes a
+# few sample images (.ppm) in a temp dir, runs examples/python/convert.py on
+# them with two local workers that the queue itself starts, checks that
+# every output (.pgm) exists and is a PGM, and cleans up. Exits non-zero on
+# failure. Needs python3 with venv, a C compiler, and PyPI for the build
+# requirements (setuptools, Cython).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+venv=${1:-/tmp/wq-demo-venv}
+limit=${WQ_DEMO_TIMEOUT:-300}
+
+if [ ! -x "$venv/bin/python" ]; then
+	echo "demo: creating the venv $venv"
+	python3 -m venv "$venv"
+fi
+echo "demo: installing work_queue into $venv"
+"$venv/bin/pip" install -q "$repo"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/wq-pydemo.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0
+for colour in "255 0 0" "0 255 0" "0 0 255" "200 200 50" "10 20 30" "90 90 90"; do
+	n=$((n + 1))
+	{
+		echo "P3"
+		echo "4 3"
+		echo "255"
+		i=0
+		while [ $i -lt 12 ]; do echo "$colour"; i=$((i + 1)); done
+	} >"$tmp/image$n.ppm"
+done
+
+echo "demo: converting $n images in $tmp on 2 local workers"
+# run from $tmp so that ./work_queue of the repo cannot shadow the installed package
+cd "$tmp"
+rc=0
+timeout "$limit" "$venv/bin/python" "$here/convert.py" -w 2 pgm "$tmp"/image*.ppm || rc=$?
+
+ok=0
+bad=0
+for f in "$tmp"/image*.ppm; do
+	out=${f%.ppm}.pgm
+	if [ -s "$out" ] && head -c 2 "$out" | grep -q '^P[25]'; then
+		ok=$((ok + 1))
+	else
+		echo "demo: missing or bad output $out" >&2
+		bad=$((bad + 1))
+	fi
+done
+if [ "$rc" -ne 0 ] || [ "$bad" -ne 0 ]; then
+	echo "demo: FAILED (convert.py exit $rc, $ok outputs good, $bad missing or bad)"
+	exit 1
+fi
+echo "demo: ok: $ok of $n images converted to PGM by 2 local workers"
