@@ -248,7 +248,7 @@ static void send_task(const struct tspec *s)
 		outs[i].flags = 0;
 	}
 	struct wqi_msg_task m = {
-		s->id, wqi_str_c(s->cmd), 3, 100, 200, 0, s->max_run_time_us, s->end_time_us,
+		s->id, wqi_str_c(s->cmd), 3, 100, 200, 0, 0, 0, s->max_run_time_us, s->end_time_us,
 		s->output_max ? s->output_max : 1 << 20, (uint32_t)s->n_env, (struct wqi_task_env *)s->env,
 		(uint32_t)s->n_in, (struct wqi_task_input *)s->in, (uint32_t)s->n_out, outs,
 	};
