@@ -119,6 +119,8 @@ static void fm_send_task(struct wqi_link *l, uint64_t id, const char *cmd, const
 	wqi_buf_put_u64(&p, 10);     /* memory_mb */
 	wqi_buf_put_u64(&p, 10);     /* disk_mb */
 	wqi_buf_put_u64(&p, 0);      /* gpus */
+	wqi_buf_put_u64(&p, 0);      /* memory_limit_mb */
+	wqi_buf_put_u64(&p, 0);      /* disk_limit_mb */
 	wqi_buf_put_u64(&p, 0);      /* max_run_time_us */
 	wqi_buf_put_u64(&p, 0);      /* end_time_us */
 	wqi_buf_put_u64(&p, 1 << 20); /* output_max */
