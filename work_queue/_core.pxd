@@ -156,6 +156,8 @@ cdef extern from "work_queue.h" nogil:
         int64_t max_gpus
         int port
         int priority
+        int tasks_fast_aborted
+        int tasks_lost
         int total_workers_connected
         int total_workers_joined
         int total_workers_removed
