@@ -38,6 +38,31 @@ begin "C tests under ASan+UBSan"
 make --no-print-directory -j2 asan-test
 end
 
-begin "demo"
+begin "C demo"
 make --no-print-directory demo
+end
+
+begin "Python: venv and pip install ."
+if ! python3 -m venv --help >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-dev >/dev/null
+	else
+		echo "python3 with venv is needed (Debian: apt-get install python3-venv python3-dev)" >&2; exit 1
+	fi
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q . pytest pytest-timeout numpy ruff
+end
+
+begin "Python: ruff"
+.venv/bin/ruff check work_queue workqueue tests/python examples/python setup.py
+end
+
+begin "Python: tests (installed package)"
+.venv/bin/pytest -q tests/python
+end
+
+begin "Python demo"
+WQ_DEMO_NO_INSTALL=1 sh examples/python/demo.sh .venv
 end

@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh [VENV] - the Python distributed-convert example, end to end.
 #
-# Makes a venv (default /tmp/wq-demo-venv; Debian's Python refuses a root
+# Makes a venv (default .venv in the repo; Debian's Python refuses a root
 # pip install outside one), installs this repo's package into it
 # (pip install .: builds the extension and the packaged wq_worker), makes a
 # few sample images (.ppm) in a temp dir, runs examples/python/convert.py on
@@ -12,15 +12,20 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-venv=${1:-/tmp/wq-demo-venv}
+venv=${1:-$repo/.venv}
+case $venv in /*) ;; *) venv=$(pwd)/$venv ;; esac
 limit=${WQ_DEMO_TIMEOUT:-300}
 
 if [ ! -x "$venv/bin/python" ]; then
 	echo "demo: creating the venv $venv"
 	python3 -m venv "$venv"
 fi
-echo "demo: installing work_queue into $venv"
-"$venv/bin/pip" install -q "$repo"
+if [ "${WQ_DEMO_NO_INSTALL:-}" = 1 ] && (cd / && "$venv/bin/python" -c "import work_queue") 2>/dev/null; then
+	echo "demo: using the work_queue already installed in $venv"
+else
+	echo "demo: installing work_queue into $venv"
+	"$venv/bin/pip" install -q "$repo"
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wq-pydemo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
