@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 phase_start=0
 phases=()
 begin() { phase_name=$1; phase_start=$(date +%s); echo; echo "=== $phase_name"; }
-end() { local t=$(( $(date +%s) - phase_start )); phases+=("$(printf '%-28s %5ss' "$phase_name" "$t")"); echo "=== $phase_name: ${t}s"; }
+end() { local t=$(( $(date +%s) - phase_start )); phases+=("$(printf '%-36s %5ss' "$phase_name" "$t")"); echo "=== $phase_name: ${t}s"; }
 summary() { echo; echo "=== phase timings"; printf '  %s\n' "${phases[@]}"; }
 trap summary EXIT
 
