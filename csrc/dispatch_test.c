@@ -7,14 +7,17 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "master.h"
+#include "sched_policy.h"
 #include "testing.h"
+#include "util.h"
 
 #define MAXLOG 256
 
 struct call {
-	char kind;                  /* 's' send_task, 'k' kill */
+	char kind;                  /* 's' send_task, 'k' kill, 'd' disconnect */
 	struct wqi_worker *w;
 	uint64_t taskid;
 };
@@ -31,6 +34,10 @@ static int fake_send(struct work_queue *q, struct wqi_worker *w, struct work_que
 	}
 	if (n_calls < MAXLOG)
 		calls[n_calls++] = (struct call){ 's', w, t->taskid };
+	/* like the real comm: the worker now holds the task's cached inputs */
+	for (uint32_t i = 0; i < t->n_inputs; i++)
+		if (t->inputs[i].flags & WORK_QUEUE_CACHE)
+			wqi_cache_add(w, t->inputs[i].cachename);
 	return 0;
 }
 
@@ -40,7 +47,14 @@ static void fake_kill(struct work_queue *q, struct wqi_worker *w, struct work_qu
 		calls[n_calls++] = (struct call){ 'k', w, t->taskid };
 }
 
-static const struct wqi_comm fake_comm = { fake_send, fake_kill };
+static void fake_disconnect(struct work_queue *q, struct wqi_worker *w, const char *reason)
+{
+	if (n_calls < MAXLOG)
+		calls[n_calls++] = (struct call){ 'd', w, 0 };
+	wqi_dispatch_worker_gone(q, w);
+}
+
+static const struct wqi_comm fake_comm = { fake_send, fake_kill, fake_disconnect };
 
 static void setup(struct work_queue *q)
 {
@@ -325,7 +339,7 @@ static void test_send_failures_and_tags(void)
 	teardown(&q);
 }
 
-/* max_retries: a task lost with its worker too often comes back with MAX_RETRIES. */
+/* max_retries 2 = two reruns: a task lost with its worker a third time comes back with MAX_RETRIES. */
 static void test_max_retries(void)
 {
 	struct work_queue q;
@@ -333,7 +347,8 @@ static void test_max_retries(void)
 	struct work_queue_task *t = work_queue_task_create("crash");
 	work_queue_task_specify_max_retries(t, 2);
 	CHECK(wqi_dispatch_submit(&q, t) > 0);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
+		CHECK(t->state == WORK_QUEUE_TASK_READY);
 		struct wqi_worker *w = fake_worker(&q, "w", 1, 0, 0, 0);
 		wqi_dispatch_run(&q);
 		CHECK(t->worker == w);

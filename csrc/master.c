@@ -198,6 +198,7 @@ struct work_queue_task *work_queue_wait_ms(struct work_queue *q, const char *tag
 	if (enter_wall > q->left_wait_us)
 		q->cum.time_application += enter_wall - q->left_wait_us;
 	for (int round = 0;; round++) {
+		int64_t st = wqi_sched_timers(q); /* fast abort, block expiry, preferred-host wait */
 		wqi_dispatch_run(q);
 		wqi_io_flush_all(q);
 		wqi_io_reap(q);
@@ -211,6 +212,8 @@ struct work_queue_task *work_queue_wait_ms(struct work_queue *q, const char *tag
 		wqi_io_reap(q);
 		if (tt >= 0 && (tmo < 0 || tt < tmo))
 			tmo = tt;
+		if (st >= 0 && (tmo < 0 || st < tmo))
+			tmo = st;
 		if (timeout_ms == 0)
 			tmo = 0;
 		if (tmo > INT32_MAX)

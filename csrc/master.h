@@ -6,7 +6,10 @@
  *   master_io.c        accept, first bytes, handshake, frames, keepalive, close
  *   master_dispatch.c  the reactor: ready queue, resources, which task where
  *   master_transfer.c  the real comm: TASK + PUT streams out, OUTPUT/RESULT in
- *   sched_*.c          scheduling policies (sched.h)
+ *   master_fastabort.c fast abort: categories, their averages, the check
+ *   master_hosts.c     blocked hosts, preferred-host wait, the scheduling timers
+ *   sched_*.c          scheduling policies (sched_policy.h), their worker
+ *                      indexes (sched_common.c) and the cache index (sched_files.c)
  *   stats.c            work_queue_get_stats, _json
  *
  * Ownership: the queue owns every task from submit until wait/cancel returns
@@ -29,6 +32,27 @@
 struct wqi_link;
 struct wqi_loop;
 struct wqi_sched;
+
+/* the worker indexes a policy may need, kept over q->avail once used */
+enum wqi_idx {
+	WQI_IDX_RAND = 0,     /* plain array (uniform picks) */
+	WQI_IDX_TIME,         /* heap: lowest average task time first */
+	WQI_IDX_WORST,        /* heap: most free cores, then memory, first */
+	WQI_IDX_N
+};
+
+struct wqi_windex {
+	struct wqi_worker **a;         /* n workers (a heap for TIME and WORST) */
+	size_t n, cap;
+};
+
+/* a fast-abort category: its completed runs and its running tasks */
+struct wqi_category {
+	double multiplier;             /* own setting; 0 = none (use the queue's default), < 0 = off */
+	int64_t n_done;                /* successful runs measured */
+	uint64_t sum_us;               /* their total time, dispatch to result */
+	struct wqi_list running;       /* running tasks, oldest dispatch first (task.catnode) */
+};
 
 /* connection states */
 enum wqi_wstate {
@@ -56,7 +80,7 @@ struct wqi_worker {
 	int64_t u_cores, u_memory, u_disk, u_gpus;         /* committed to tasks */
 	int ntasks;                    /* tasks on wtasks */
 	struct wqi_list wtasks;        /* tasks dispatched here (task.wnode) */
-	struct wqi_stab cache;         /* cachenames the worker holds -> (void*)1 */
+	struct wqi_stab cache;         /* cachenames the worker holds -> 1 + index in the holder list */
 	struct wqi_list n_all;         /* on q->workers */
 	struct wqi_list n_avail;       /* on q->avail while READY with free resources */
 	struct wqi_list n_flush;       /* on q->flush while it has output to send */
@@ -64,6 +88,17 @@ struct wqi_worker {
 	uint64_t accept_us;            /* monotonic time of accept */
 	uint64_t last_heard_us;        /* monotonic time bytes last arrived */
 	uint64_t keepalive_sent_us;    /* monotonic time of an unanswered KEEPALIVE, 0 = none */
+	uint64_t serial;               /* unique per connection (from 1) */
+	char ip[64];                   /* addr without the port */
+	int blocked;                   /* matches a blocked host: kept off q->avail */
+	int fast_aborts;               /* tasks fast-aborted on it */
+	struct wqi_list n_doom;        /* on q->doomed: to disconnect after a fast-abort check */
+	uint64_t avail_seq;            /* when it last joined q->avail (FCFS order) */
+	size_t ipos[WQI_IDX_N];        /* position in each worker index, SIZE_MAX = absent */
+	int64_t n_done;                /* successful tasks (TIME) */
+	uint64_t sum_done_us;          /* their total time, dispatch to result (TIME) */
+	uint64_t score_stamp;          /* FILES: q->score_stamp when score was set */
+	uint64_t score;                /* FILES: bytes of the task's inputs it holds */
 	int write_armed;               /* WRITE interest registered in the loop */
 	int broken;                    /* output stream unusable (half-queued task): close at flush */
 	/* receive state */
@@ -117,6 +152,23 @@ struct work_queue {
 	uint64_t next_timer_us;        /* monotonic time of the next timer scan */
 	uint64_t closed_bytes_sent, closed_bytes_received; /* of links already closed */
 	uint64_t left_wait_us;         /* wall time wait() last returned (time_application) */
+
+	/* scheduling (sched_*.c, master_hosts.c, master_fastabort.c) */
+	uint64_t next_serial;          /* last worker serial given */
+	uint64_t avail_seq;            /* counter for worker.avail_seq */
+	struct wqi_windex idx[WQI_IDX_N]; /* worker indexes over q->avail */
+	unsigned idx_on;               /* bit i: idx[i] is kept */
+	uint64_t rng;                  /* xorshift state (RAND) */
+	struct wqi_stab holders;       /* cachename -> struct wqi_holders (FILES) */
+	uint64_t score_stamp;          /* FILES scratch generation */
+	struct wqi_stab blocked;       /* host/address/worker id -> struct wqi_block */
+	uint64_t block_next_us;        /* monotonic time the next timed block ends, 0 = none */
+	int64_t pref_wait_us;          /* preferred-host wait */
+	uint64_t pref_wake_us;         /* wall time a skipped preferred task may go anywhere, 0 = none */
+	double fa_default;             /* fast-abort multiplier of categories without their own, <= 0 off */
+	struct wqi_stab categories;    /* name -> struct wqi_category ("default" for none) */
+	uint64_t fa_next_us;           /* monotonic time of the next fast-abort check, 0 = none due */
+	struct wqi_list doomed;        /* workers to disconnect (too many fast aborts) */
 	struct work_queue_stats cum;   /* cumulative counters (and time_*) */
 };
 
@@ -144,9 +196,33 @@ void wqi_dispatch_cancel(struct work_queue *q, struct work_queue_task *t);
 struct work_queue_task *wqi_dispatch_take_complete(struct work_queue *q, const char *tag);
 /* Re-evaluate whether w belongs on the avail list. */
 void wqi_worker_update_avail(struct wqi_worker *w);
+/* Put a task that ran on a worker back at the front of the ready queue
+ * (resources released first by the caller). free_try: the run does not
+ * count against max_retries. */
+void wqi_dispatch_requeue(struct work_queue *q, struct work_queue_task *t, int free_try);
+/* Take a running task off its worker, releasing its resources. */
+void wqi_dispatch_uncommit(struct work_queue *q, struct work_queue_task *t);
 /* A worker struct for q (state given), and its release (tests and io). */
 struct wqi_worker *wqi_worker_new(struct work_queue *q);
 void wqi_worker_free(struct wqi_worker *w);
+
+/* ---- master_fastabort.c ---- */
+/* Book keeping as a task starts, leaves its worker, or completes successfully. */
+int wqi_fa_task_started(struct work_queue *q, struct work_queue_task *t);
+void wqi_fa_task_stopped(struct work_queue *q, struct work_queue_task *t);
+void wqi_fa_task_done(struct work_queue *q, struct work_queue_task *t, uint64_t took_us);
+/* Abort the running tasks past their category's limit; monotonic time of the next check (0 none). */
+uint64_t wqi_fa_check(struct work_queue *q, uint64_t now_mono);
+void wqi_fa_free(struct work_queue *q);
+
+/* ---- master_hosts.c ---- */
+/* Set w->blocked from the blocked-host table (at handshake). */
+void wqi_hosts_worker_ready(struct work_queue *q, struct wqi_worker *w);
+/* Block one worker (by its worker id, else its address) for seconds (> 0). */
+void wqi_hosts_block_worker(struct work_queue *q, struct wqi_worker *w, int64_t seconds);
+/* Fast-abort checks, block expiry, preferred-host wake-ups: ms until the next (-1 none). */
+int64_t wqi_sched_timers(struct work_queue *q);
+void wqi_hosts_free(struct work_queue *q);
 
 /* ---- master_io.c ---- */
 int wqi_io_accept_all(struct work_queue *q);

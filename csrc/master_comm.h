@@ -23,6 +23,9 @@ struct wqi_comm {
 	int (*send_task)(struct work_queue *q, struct wqi_worker *w, struct work_queue_task *t);
 	/* Tell w to kill t and forget any stream of t being received. */
 	void (*kill)(struct work_queue *q, struct wqi_worker *w, struct work_queue_task *t);
+	/* Drop the connection to w (the master's decision, e.g. too many fast
+	 * aborts); its remaining tasks go back through wqi_dispatch_worker_gone. */
+	void (*disconnect)(struct work_queue *q, struct wqi_worker *w, const char *reason);
 };
 
 #endif

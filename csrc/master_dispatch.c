@@ -20,6 +20,7 @@
  * tasks have equal sizes, never O(workers x tasks).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,11 @@ int wqi_master_init(struct work_queue *q)
 	wqi_list_init(&q->avail);
 	wqi_list_init(&q->flush);
 	wqi_list_init(&q->dead);
+	wqi_list_init(&q->doomed);
+	wqi_stab_init(&q->holders);
+	wqi_stab_init(&q->blocked);
+	wqi_stab_init(&q->categories);
+	q->pref_wait_us = 5 * 1000000LL;
 	q->sched = wqi_sched_get(q->algorithm);
 	q->cum.time_when_started = wqi_now_us();
 	q->left_wait_us = q->cum.time_when_started;
@@ -66,6 +72,9 @@ void wqi_master_free_state(struct work_queue *q)
 		work_queue_task_delete(t); /* removes its temporary outputs */
 	}
 	wqi_itab_free(&q->tasks);
+	wqi_sched_free(q);
+	wqi_fa_free(q);
+	wqi_hosts_free(q);
 	free(q->ready);
 	q->ready = NULL;
 	q->n_ready = q->cap_ready = 0;
@@ -174,15 +183,23 @@ int wqi_fits(const struct wqi_worker *w, const struct work_queue_task *t)
 	return wqi_alloc(w, t, a);
 }
 
-/* A READY worker with a free core or gpu is on q->avail; a full one is not,
- * so the policy never looks at it. */
+/* A READY, unblocked worker with a free core or gpu is on q->avail; a full
+ * or blocked one is not, so no policy ever looks at it. The policies'
+ * worker indexes follow every change (sched_common.c). */
 void wqi_worker_update_avail(struct wqi_worker *w)
 {
-	int want = w->state == WQI_W_READY && (w->u_cores < w->cores || w->u_gpus < w->gpus);
-	if (want && !wqi_list_linked(&w->n_avail))
-		wqi_list_push_back(&w->q->avail, &w->n_avail);
-	else if (!want && wqi_list_linked(&w->n_avail))
+	struct work_queue *q = w->q;
+	int want = w->state == WQI_W_READY && !w->blocked && (w->u_cores < w->cores || w->u_gpus < w->gpus);
+	if (want && !wqi_list_linked(&w->n_avail)) {
+		wqi_list_push_back(&q->avail, &w->n_avail);
+		w->avail_seq = ++q->avail_seq;
+		wqi_sched_avail_add(q, w);
+	} else if (!want && wqi_list_linked(&w->n_avail)) {
 		wqi_list_remove(&w->n_avail);
+		wqi_sched_avail_remove(q, w);
+	} else if (want) {
+		wqi_sched_avail_changed(q, w);
+	}
 }
 
 struct wqi_worker *wqi_worker_new(struct work_queue *q)
@@ -193,6 +210,10 @@ struct wqi_worker *wqi_worker_new(struct work_queue *q)
 	w->q = q;
 	w->state = WQI_W_PREAMBLE;
 	w->rx_fd = -1;
+	w->serial = ++q->next_serial;
+	for (int i = 0; i < WQI_IDX_N; i++)
+		w->ipos[i] = SIZE_MAX;
+	wqi_list_init(&w->n_doom);
 	wqi_list_init(&w->wtasks);
 	wqi_list_init(&w->n_avail);
 	wqi_list_init(&w->n_flush);
@@ -212,11 +233,14 @@ void wqi_worker_free(struct wqi_worker *w)
 	}
 	if (wqi_list_linked(&w->n_avail))
 		wqi_list_remove(&w->n_avail);
+	wqi_sched_avail_remove(w->q, w);
 	if (wqi_list_linked(&w->n_flush))
 		wqi_list_remove(&w->n_flush);
 	if (wqi_list_linked(&w->n_dead))
 		wqi_list_remove(&w->n_dead);
-	wqi_stab_free(&w->cache);
+	if (wqi_list_linked(&w->n_doom))
+		wqi_list_remove(&w->n_doom);
+	wqi_cache_clear(w);
 	free(w->hostname);
 	free(w->os);
 	free(w->arch);
@@ -231,6 +255,7 @@ static void uncommit(struct work_queue *q, struct work_queue_task *t)
 	struct wqi_worker *w = t->worker;
 	if (!w)
 		return;
+	wqi_fa_task_stopped(q, t);
 	w->u_cores -= t->a_cores;
 	w->u_memory -= t->a_memory;
 	w->u_disk -= t->a_disk;
@@ -247,7 +272,27 @@ static void uncommit(struct work_queue *q, struct work_queue_task *t)
 	q->dispatch_dirty = 1;
 }
 
+void wqi_dispatch_uncommit(struct work_queue *q, struct work_queue_task *t)
+{
+	uncommit(q, t);
+}
+
 /* ---- events ---- */
+
+/* Back to the front of the ready queue (its submission order kept among
+ * the returned tasks); a task that cannot be queued (out of memory)
+ * completes with UNKNOWN rather than being lost. */
+void wqi_dispatch_requeue(struct work_queue *q, struct work_queue_task *t, int free_try)
+{
+	wqi_task_discard_outputs(t);
+	if (free_try)
+		t->free_tries++;
+	t->qseq = t->submit_seq - FRONT_BAND;
+	if (ready_push(q, t)) {
+		t->result = WORK_QUEUE_RESULT_UNKNOWN;
+		wqi_dispatch_complete(q, t);
+	}
+}
 
 void wqi_dispatch_complete(struct work_queue *q, struct work_queue_task *t)
 {
@@ -321,6 +366,7 @@ static int start_task(struct work_queue *q, struct wqi_worker *w, struct work_qu
 	t->state = WORK_QUEUE_TASK_RUNNING;
 	t->try_count++;
 	t->t_dispatch = wqi_now_us();
+	t->dispatch_mono_us = wqi_mono_us();
 	t->t_start = t->t_end = t->t_done = 0;
 	t->bytes_sent = t->bytes_received = 0;
 	free(t->host);
@@ -329,6 +375,7 @@ static int start_task(struct work_queue *q, struct wqi_worker *w, struct work_qu
 	t->hostname = wqi_strdup(w->hostname ? w->hostname : "");
 	q->cum.tasks_dispatched++;
 	wqi_worker_update_avail(w);
+	wqi_fa_task_started(q, t);
 
 	int rc = q->comm ? q->comm->send_task(q, w, t) : 0;
 	if (rc == 0) {
@@ -360,10 +407,16 @@ void wqi_dispatch_run(struct work_queue *q)
 	if (!q->dispatch_dirty)
 		return;
 	q->dispatch_dirty = 0;
+	uint64_t now = wqi_now_us();
 	while (q->n_ready > 0 && !wqi_list_empty(&q->avail)) {
 		struct work_queue_task *t = q->ready[0];
-		struct wqi_worker *w = q->sched->pick(q, t);
+		const struct wqi_sched *s = t->algorithm > WORK_QUEUE_SCHEDULE_UNSET ? wqi_sched_get(t->algorithm) : q->sched;
+		uint64_t pref_end = t->t_submit + (uint64_t)q->pref_wait_us;
+		t->pref_on = t->n_pref > 0 && now < pref_end;
+		struct wqi_worker *w = s->pick(q, t);
 		ready_remove(q, t);
+		if (!w && t->pref_on && (!q->pref_wake_us || pref_end < q->pref_wake_us))
+			q->pref_wake_us = pref_end; /* pass again when it may go anywhere */
 		if (!w) {
 			/* fits no worker now: set aside, look a little further */
 			skipped[n_skipped++] = t;
@@ -389,6 +442,12 @@ void wqi_dispatch_worker_ready(struct work_queue *q, struct wqi_worker *w)
 {
 	w->state = WQI_W_READY;
 	q->n_ready_workers++;
+	/* the address without its port: "1.2.3.4:port" or "[v6]:port" */
+	snprintf(w->ip, sizeof w->ip, "%s", w->addr[0] == '[' ? w->addr + 1 : w->addr);
+	char *cut = strrchr(w->ip, w->addr[0] == '[' ? ']' : ':');
+	if (cut)
+		*cut = '\0';
+	wqi_hosts_worker_ready(q, w);
 	q->total_cores += w->cores;
 	q->total_memory += w->memory;
 	q->total_disk += w->disk;
@@ -402,8 +461,10 @@ void wqi_dispatch_worker_ready(struct work_queue *q, struct wqi_worker *w)
  * A worker is going away (closed, lost, released). Whose fault: the
  * worker's (or the network's), never the task's: its running tasks go back
  * to the front of the ready queue to run elsewhere, their partial outputs
- * removed. A task that has been tried max_retries times (when set) comes
- * back to the user with RESULT_MAX_RETRIES instead of running forever.
+ * removed. max_retries (when set) counts the reruns after such losses, as
+ * in the original: a task lost on its (max_retries + 1)-th try comes back
+ * to the user with RESULT_MAX_RETRIES instead of running forever. Tries
+ * ended by the master (fast abort) do not count.
  */
 void wqi_dispatch_worker_gone(struct work_queue *q, struct wqi_worker *w)
 {
@@ -413,17 +474,14 @@ void wqi_dispatch_worker_gone(struct work_queue *q, struct wqi_worker *w)
 		struct work_queue_task *t = wqi_container_of(n, struct work_queue_task, wnode);
 		uncommit(q, t);
 		wqi_task_discard_outputs(t);
-		if (t->max_retries > 0 && t->try_count >= t->max_retries) {
+		q->cum.tasks_lost++;
+		if (t->max_retries > 0 && t->try_count - t->free_tries > t->max_retries) {
 			t->result = WORK_QUEUE_RESULT_MAX_RETRIES;
 			q->cum.tasks_exhausted_attempts++;
 			wqi_dispatch_complete(q, t);
 			continue;
 		}
-		t->qseq = t->submit_seq - FRONT_BAND;
-		if (ready_push(q, t)) {
-			t->result = WORK_QUEUE_RESULT_UNKNOWN;
-			wqi_dispatch_complete(q, t);
-		}
+		wqi_dispatch_requeue(q, t, 0);
 	}
 	if (w->state == WQI_W_READY) {
 		q->n_ready_workers--;
@@ -437,12 +495,30 @@ void wqi_dispatch_worker_gone(struct work_queue *q, struct wqi_worker *w)
 	}
 	if (wqi_list_linked(&w->n_avail))
 		wqi_list_remove(&w->n_avail);
+	wqi_sched_avail_remove(q, w);
+	if (wqi_list_linked(&w->n_doom))
+		wqi_list_remove(&w->n_doom);
+	wqi_cache_clear(w);
 	w->state = WQI_W_DEAD;
 	q->dispatch_dirty = 1;
 }
 
+/*
+ * A task's result arrived. A successful run (result SUCCESS, exit 0) is
+ * timed from dispatch to now, at the master, for its worker's record (TIME)
+ * and its category's average (fast abort); then it leaves its worker.
+ */
 void wqi_dispatch_task_done(struct work_queue *q, struct work_queue_task *t)
 {
+	struct wqi_worker *w = t->worker;
+	if (w && t->result == WORK_QUEUE_RESULT_SUCCESS && t->return_status == 0) {
+		uint64_t now = wqi_mono_us();
+		uint64_t took = now > t->dispatch_mono_us ? now - t->dispatch_mono_us : 0;
+		w->n_done++;
+		w->sum_done_us += took;
+		wqi_fa_task_done(q, t, took);
+	}
+	t->avoid_serial = 0;
 	uncommit(q, t);
 	wqi_dispatch_complete(q, t);
 }

@@ -23,6 +23,7 @@
 #include "master.h"
 #include "net.h"
 #include "proto.h"
+#include "sched_policy.h"
 #include "util.h"
 
 #define HANDSHAKE_US (15ULL * 1000000)   /* a connection must finish its handshake in 15 s */
@@ -314,7 +315,7 @@ static void handle_frame(struct work_queue *q, struct wqi_worker *w, uint8_t typ
 			char *name = wqi_str_dup(m.cachename);
 			if (name) {
 				/* the worker lost the object: send it again when needed */
-				wqi_stab_remove(&w->cache, name);
+				wqi_cache_remove(w, name);
 				WQI_DEBUG("worker %s: cache object %s failed: %.*s", w->addr, name, (int)(m.reason.n > 200 ? 200 : m.reason.n), m.reason.p);
 				free(name);
 			}

@@ -29,6 +29,7 @@
 #include "link.h"
 #include "master.h"
 #include "proto.h"
+#include "sched_policy.h"
 #include "util.h"
 
 #define RX_CHUNK (8u << 20)   /* stream bytes moved per call, for fairness between workers */
@@ -149,7 +150,7 @@ static int send_task(struct work_queue *q, struct wqi_worker *w, struct work_que
 		pr[i].fd = -1;
 	for (i = 0; i < ni; i++) {
 		struct wqi_file *f = &t->inputs[i];
-		int cached = (f->flags & WORK_QUEUE_CACHE) && wqi_stab_get(&w->cache, f->cachename);
+		int cached = (f->flags & WORK_QUEUE_CACHE) && wqi_cache_has(w, f->cachename);
 		if (f->src == WQI_FILE_LOCAL && !cached) {
 			pr[i].fd = open(f->local, O_RDONLY | O_CLOEXEC);
 			if (pr[i].fd < 0 || fstat(pr[i].fd, &pr[i].st) != 0 || !S_ISREG(pr[i].st.st_mode)) {
@@ -202,8 +203,13 @@ static int send_task(struct work_queue *q, struct wqi_worker *w, struct work_que
 		if (rc < 0)
 			goto broken;
 		if (f->flags & WORK_QUEUE_CACHE)
-			wqi_stab_put(&w->cache, f->cachename, (void *)1);
+			wqi_cache_add(w, f->cachename);
 	}
+	/* URL and command inputs the worker makes itself are cached there too
+	 * (until a CACHE_FAIL says otherwise): FILES counts them */
+	for (i = 0; i < ni; i++)
+		if ((t->inputs[i].flags & WORK_QUEUE_CACHE) && (t->inputs[i].src == WQI_FILE_URL || t->inputs[i].src == WQI_FILE_COMMAND))
+			wqi_cache_add(w, t->inputs[i].cachename);
 	for (i = 0; i < t->n_outputs; i++) {
 		out[i].remote_name = wqi_str_c(t->outputs[i].remote);
 		out[i].flags = t->outputs[i].flags;
@@ -268,7 +274,13 @@ static void kill_task(struct work_queue *q, struct wqi_worker *w, struct work_qu
 	}
 }
 
-const struct wqi_comm wqi_comm_net = { send_task, kill_task };
+/* The comm's disconnect: close now (its tasks were given back by the caller). */
+static void disconnect(struct work_queue *q, struct wqi_worker *w, const char *reason)
+{
+	wqi_io_close(q, w, 1, reason);
+}
+
+const struct wqi_comm wqi_comm_net = { send_task, kill_task, disconnect };
 
 /* ---- receiving ---- */
 

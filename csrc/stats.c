@@ -125,6 +125,7 @@ char *work_queue_get_stats_json(struct work_queue *q)
 	I(committed_cores); I(committed_memory); I(committed_disk); I(committed_gpus);
 	I(min_cores); I(max_cores); I(min_memory); I(max_memory); I(min_disk); I(max_disk); I(min_gpus); I(max_gpus);
 	I(port); I(priority);
+	I(tasks_fast_aborted); I(tasks_lost);
 	I(total_workers_connected); I(total_workers_joined); I(total_workers_removed); I(total_workers_lost);
 	I(total_workers_idled_out); I(total_workers_fast_aborted); I(tasks_complete); I(total_tasks_dispatched);
 	I(total_tasks_complete); I(total_tasks_failed); I(total_tasks_cancelled); I(total_exhausted_attempts);

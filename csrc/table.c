@@ -217,6 +217,14 @@ void *wqi_stab_get(const struct wqi_stab *t, const char *key)
 	return e->key ? e->val : NULL;
 }
 
+void **wqi_stab_slot(const struct wqi_stab *t, const char *key)
+{
+	if (!t->cap || !key)
+		return NULL;
+	struct wqi_stab_ent *e = &t->e[stab_find(t, key, hash_str(key))];
+	return e->key ? &e->val : NULL;
+}
+
 /* Same backward-shift deletion as the u64 table. */
 void *wqi_stab_remove(struct wqi_stab *t, const char *key)
 {

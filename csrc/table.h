@@ -54,6 +54,8 @@ int wqi_stab_put(struct wqi_stab *t, const char *key, void *val);
 void *wqi_stab_get(const struct wqi_stab *t, const char *key);
 void *wqi_stab_remove(struct wqi_stab *t, const char *key);
 int wqi_stab_next(const struct wqi_stab *t, size_t *pos, const char **key, void **val);
+/* The value slot of key (to replace a value without any allocation), or NULL if absent. */
+void **wqi_stab_slot(const struct wqi_stab *t, const char *key);
 static inline size_t wqi_stab_count(const struct wqi_stab *t) { return t->count; }
 
 #endif

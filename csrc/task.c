@@ -32,6 +32,7 @@ struct work_queue_task *work_queue_task_create(const char *full_command)
 	t->heap_idx = SIZE_MAX;
 	wqi_list_init(&t->wnode);
 	wqi_list_init(&t->cnode);
+	wqi_list_init(&t->catnode);
 	return t;
 }
 
@@ -83,6 +84,9 @@ void work_queue_task_delete(struct work_queue_task *t)
 		free(t->env[i].name);
 		free(t->env[i].value);
 	}
+	for (uint32_t i = 0; i < t->n_pref; i++)
+		free(t->pref_hosts[i]);
+	free(t->pref_hosts);
 	free(t->inputs);
 	free(t->outputs);
 	free(t->env);
@@ -126,6 +130,10 @@ struct work_queue_task *work_queue_task_clone(const struct work_queue_task *s)
 	t->max_run_time_s = s->max_run_time_s;
 	t->end_time_us = s->end_time_us;
 	t->algorithm = s->algorithm;
+	for (uint32_t i = 0; i < s->n_pref; i++)
+		work_queue_task_specify_preferred_host(t, s->pref_hosts[i]);
+	if (t->n_pref != s->n_pref)
+		goto fail;
 	if ((s->tag && !(t->tag = strdup(s->tag))) || (s->category && !(t->category = strdup(s->category))))
 		goto fail;
 	for (uint32_t i = 0; i < s->n_inputs; i++) {
@@ -325,6 +333,38 @@ void work_queue_task_specify_running_time_max(struct work_queue_task *t, int64_t
 void work_queue_task_specify_end_time(struct work_queue_task *t, int64_t us) { if (t && !t->q) t->end_time_us = us < 0 ? 0 : us; }
 void work_queue_task_specify_algorithm(struct work_queue_task *t, work_queue_schedule_t a) { if (t && !t->q) t->algorithm = a; }
 
+/* Add a preferred host (copied; a duplicate is ignored). */
+void work_queue_task_specify_preferred_host(struct work_queue_task *t, const char *hostname)
+{
+	if (!t || t->q || !hostname || !*hostname)
+		return;
+	for (uint32_t i = 0; i < t->n_pref; i++)
+		if (strcmp(t->pref_hosts[i], hostname) == 0)
+			return;
+	char **np = realloc(t->pref_hosts, (t->n_pref + 1) * sizeof(*np));
+	if (!np)
+		return;
+	t->pref_hosts = np;
+	if ((np[t->n_pref] = strdup(hostname)))
+		t->n_pref++;
+}
+
+/*
+ * Does any preferred host of t name this worker? A name matches the
+ * worker's host name, its address without the port, its "ip:port" or its
+ * worker id, so two workers on one machine can still be told apart.
+ */
+int wqi_task_prefers(const struct work_queue_task *t, const char *hostname, const char *ip, const char *addr, const char *worker_id)
+{
+	for (uint32_t i = 0; i < t->n_pref; i++) {
+		const char *h = t->pref_hosts[i];
+		if ((hostname && !strcmp(h, hostname)) || (ip && !strcmp(h, ip)) || (addr && !strcmp(h, addr)) ||
+		    (worker_id && *worker_id && !strcmp(h, worker_id)))
+			return 1;
+	}
+	return 0;
+}
+
 /* Set (or replace) a variable of the task's environment; NULL value = "". */
 void work_queue_task_specify_environment_variable(struct work_queue_task *t, const char *name, const char *value)
 {
@@ -416,6 +456,8 @@ void wqi_task_reset(struct work_queue_task *t)
 	free(t->hostname);
 	t->host = t->hostname = NULL;
 	t->try_count = 0;
+	t->free_tries = 0;
+	t->avoid_serial = 0;
 	t->t_submit = t->t_dispatch = t->t_start = t->t_end = t->t_done = 0;
 	t->bytes_sent = t->bytes_received = 0;
 	t->input_missing = 0;
@@ -482,6 +524,7 @@ int wqi_task_prepare(struct work_queue_task *t)
 		uint64_t h = WQI_HASH_INIT;
 		const char *prefix = NULL;
 		struct stat st;
+		f->size = 1; /* URL, command, directory: size unknown here */
 		char *name = NULL;
 		switch (f->src) {
 		case WQI_FILE_LOCAL:
@@ -497,11 +540,13 @@ int wqi_task_prepare(struct work_queue_task *t)
 			}
 			h = local_identity(f->local, &st);
 			prefix = "file-";
+			f->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 1;
 			break;
 		case WQI_FILE_BUFFER:
 			h = wqi_hash_field(h, f->data ? f->data : "", f->len);
 			h = wqi_hash_field(h, &f->len, sizeof f->len);
 			prefix = "buf-";
+			f->size = f->len;
 			break;
 		case WQI_FILE_URL:
 			h = wqi_hash_field(h, f->arg, strlen(f->arg));

@@ -20,6 +20,7 @@
 #include "work_queue.h"
 
 struct wqi_worker;
+struct wqi_category;
 
 /* where an input comes from */
 enum wqi_file_src {
@@ -49,6 +50,7 @@ struct wqi_file {
 	uint32_t flags;       /* work_queue_file_flags_t bits */
 	int recursive;        /* DIR: send the tree (1) or make an empty dir (0) */
 	char *cachename;      /* inputs: set at submit ("" for an empty dir) */
+	uint64_t size;        /* inputs: bytes at submit (LOCAL, BUFFER; 1 for others), FILES' weight */
 	int out_state;        /* outputs: enum wqi_out_state for this run */
 	char *tmp;            /* outputs: temporary path while receiving, else NULL */
 };
@@ -69,7 +71,9 @@ struct work_queue_task {
 	int64_t max_retries;              /* 0 = retry for ever after a lost worker */
 	int64_t max_run_time_s;           /* 0 = none */
 	int64_t end_time_us;              /* absolute, 0 = none */
-	int algorithm;                    /* accepted, FCFS is the only policy */
+	int algorithm;                    /* work_queue_schedule_t, UNSET = the queue's */
+	char **pref_hosts;                /* preferred hosts (names or addresses) */
+	uint32_t n_pref;                  /* how many */
 	struct wqi_file *inputs;          /* n_inputs specs */
 	uint32_t n_inputs, cap_inputs;
 	struct wqi_file *outputs;         /* n_outputs specs */
@@ -100,6 +104,12 @@ struct work_queue_task {
 	struct wqi_list wnode;            /* on its worker's task list */
 	struct wqi_list cnode;            /* on the queue's completed list */
 	int input_missing;                /* a local input was missing at submit */
+	struct wqi_category *cat;         /* fast-abort category while running, else NULL */
+	struct wqi_list catnode;          /* on cat->running (oldest dispatch first) */
+	uint64_t dispatch_mono_us;        /* monotonic time of the last dispatch */
+	uint64_t avoid_serial;            /* worker (serial) that fast-aborted it, 0 = none */
+	int64_t free_tries;               /* tries that do not count against max_retries */
+	int pref_on;                      /* during a dispatch pass: only preferred hosts */
 };
 
 /* Fix cache names for this submission (t->taskid is set): stat local
@@ -113,6 +123,8 @@ void wqi_task_reset(struct work_queue_task *t);
 void wqi_task_discard_outputs(struct work_queue_task *t);
 /* Temporary path of an output: "<dir of local>/.<basename>.wqtmp.<taskid>" (malloc'd). */
 char *wqi_task_tmp_path(const struct work_queue_task *t, const struct wqi_file *f);
+/* 1 if w (host name, "ip", "ip:port" or worker id given) is one of t's preferred hosts. */
+int wqi_task_prefers(const struct work_queue_task *t, const char *hostname, const char *ip, const char *addr, const char *worker_id);
 /* Cores a waiting task asks for (1 when nothing is declared), for hungry(). */
 int64_t wqi_task_cores_wanted(const struct work_queue_task *t);
 

@@ -344,8 +344,21 @@ WQ_API void work_queue_unblock_host(struct work_queue *q, const char *hostname);
 WQ_API void work_queue_unblock_all(struct work_queue *q);
 /* Seconds a task with preferred hosts waits for one before going elsewhere. */
 WQ_API void work_queue_specify_preferred_host_wait(struct work_queue *q, int64_t seconds);
-/* Accepted for compatibility; the catalog comes with the catalog work. */
+/* Accepted for compatibility: a queue with a name advertises itself to the
+ * catalogs named by specify_catalog_server(s) or CATALOG_HOST/CATALOG_PORT. */
 WQ_API void work_queue_specify_master_mode(struct work_queue *q, int mode);
+/* Catalogs to advertise to (only when the queue has a name): one host and
+ * port, or a comma-separated list "host:port,host:port". Names are resolved
+ * off the event loop; a dead catalog never slows dispatch. No catalog is
+ * contacted unless one is named (here or in CATALOG_HOST/CATALOG_PORT). */
+WQ_API void work_queue_specify_catalog_server(struct work_queue *q, const char *hostname, int port);
+WQ_API void work_queue_specify_catalog_servers(struct work_queue *q, const char *hosts);
+/* Seconds between advertisements (default 10). */
+WQ_API void work_queue_specify_catalog_update_interval(struct work_queue *q, int seconds);
+/* The performance log and the transactions log (docs/logs.md): 1 if the file
+ * was opened, 0 otherwise (the original's convention). */
+WQ_API int work_queue_specify_log(struct work_queue *q, const char *logfile);
+WQ_API int work_queue_specify_transactions_log(struct work_queue *q, const char *logfile);
 
 /* Submit a task; the queue owns it until wait or cancel returns it.
  * Returns its id (> 0), or -1 if the task is already inside a queue or

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include "util.h"
 #include "work_queue.h"
 #include "worker/cache.h"
+#include "worker/cgroup.h"
 
 #define PATH_LEN (2 * WQI_NAME_MAX + 512)
 
@@ -43,6 +45,8 @@ struct wqi_wk_task *wqi_wk_task_create(const struct wqi_msg_task *m, const char 
 	t->memory_mb = m->memory_mb;
 	t->disk_mb = m->disk_mb;
 	t->gpus = m->gpus;
+	t->memory_limit_mb = m->memory_limit_mb > 0 ? m->memory_limit_mb : 0;
+	t->disk_limit_mb = m->disk_limit_mb > 0 ? m->disk_limit_mb : 0;
 	t->max_run_time_us = m->max_run_time_us;
 	t->end_time_us = m->end_time_us;
 	t->output_max = m->output_max;
@@ -114,6 +118,7 @@ void wqi_wk_task_free(struct wqi_wk_task *t)
 	free(t->outputs);
 	free(t->sandbox);
 	free(t->outfile);
+	free(t->cgroup);
 	free(t);
 }
 
@@ -270,8 +275,10 @@ int wqi_wk_task_sandbox(struct wqi_wk_task *t, struct wqi_wk_cache *c)
  * cheap however big the worker is. (posix_spawn would do the same, but
  * <spawn.h> pulls in <sched.h>, which csrc/sched.h shadows under -Icsrc.)
  * The child only makes async-signal-safe system calls before execve: its
- * own process group, default signal handling (the worker ignores SIGPIPE
- * and blocks the signals of its signalfd), descriptors 0-2, cwd.
+ * own process group, death with the worker (PR_SET_PDEATHSIG: the shell
+ * only; what it forks may outlive a SIGKILLed worker), default signal
+ * handling (the worker ignores SIGPIPE and blocks the signals of its
+ * signalfd), descriptors 0-2, cwd.
  */
 /* What the vfork child needs, prepared before vfork. */
 struct spawn_args {
@@ -279,6 +286,7 @@ struct spawn_args {
 	char **env;
 	const char *cwd;
 	int in_fd, out_fd;
+	int cgroup_fd;          /* cgroup.procs to join first, -1 = none */
 	sigset_t none;
 	struct sigaction dfl;
 };
@@ -287,7 +295,11 @@ struct spawn_args {
 static __attribute__((noreturn, noinline)) void spawn_child(const struct spawn_args *a)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	if (a->cgroup_fd >= 0 && write(a->cgroup_fd, "0", 1) < 0) {
+		/* not fatal: the task is then followed by its process group */
+	}
 	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* a SIGKILLed worker takes its commands with it */
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaction(sigs[i], &a->dfl, NULL);
 	sigprocmask(SIG_SETMASK, &a->none, NULL);
@@ -308,11 +320,13 @@ static __attribute__((noinline)) pid_t spawn_vfork(const struct spawn_args *a)
 	return pid;
 }
 
-pid_t wqi_wk_spawn_shell(const char *cmd, const char *cwd, int out_fd, char **envp)
+/* wqi_wk_spawn_shell, joining the cgroup whose cgroup.procs is open as cgroup_fd (-1: none). */
+static pid_t spawn_shell_cg(const char *cmd, const char *cwd, int out_fd, char **envp, int cgroup_fd)
 {
 	extern char **environ;
 	struct spawn_args a;
 	memset(&a, 0, sizeof a);
+	a.cgroup_fd = cgroup_fd;
 	a.argv[0] = "/bin/sh";
 	a.argv[1] = "-c";
 	a.argv[2] = (char *)cmd;
@@ -337,6 +351,11 @@ pid_t wqi_wk_spawn_shell(const char *cmd, const char *cwd, int out_fd, char **en
 		return WQ_EFILE;
 	}
 	return pid;
+}
+
+pid_t wqi_wk_spawn_shell(const char *cmd, const char *cwd, int out_fd, char **envp)
+{
+	return spawn_shell_cg(cmd, cwd, out_fd, envp, -1);
 }
 
 /* Length of the name part of "NAME=VALUE". */
@@ -407,7 +426,15 @@ int wqi_wk_task_spawn(struct wqi_wk_task *t, char **environ_base)
 	if (!env || out < 0) {
 		rc = env ? WQ_EFILE : WQ_ENOMEM;
 	} else {
-		pid_t pid = wqi_wk_spawn_shell(t->command, t->sandbox, out, env);
+		int cg_fd = -1;
+		if (t->cgroup) {
+			char *procs = path_join(t->cgroup, "cgroup.procs");
+			cg_fd = procs ? open(procs, O_WRONLY | O_CLOEXEC) : -1;
+			free(procs);
+		}
+		pid_t pid = spawn_shell_cg(t->command, t->sandbox, out, env, cg_fd);
+		if (cg_fd >= 0)
+			close(cg_fd);
 		if (pid < 0) {
 			rc = WQ_EFILE;
 		} else {
@@ -441,6 +468,8 @@ void wqi_wk_task_reaped(struct wqi_wk_task *t, int status)
 	/* leftovers of the command (background jobs) go with it */
 	if (t->pid > 0)
 		kill(-t->pid, SIGKILL);
+	if (t->cgroup)
+		wqi_wk_cgroup_kill(t->cgroup);
 	t->pid = 0;
 	t->end_us = wqi_now_us();
 	t->state = WQI_WK_TASK_FINISHED;
@@ -465,6 +494,8 @@ int wqi_wk_task_check_limits(struct wqi_wk_task *t, uint64_t now_mono)
 		  t->limit_result == WORK_QUEUE_RESULT_TASK_TIMEOUT ? "end time" : "max run time");
 	if (t->pid > 0)
 		kill(-t->pid, SIGKILL);
+	if (t->cgroup)
+		wqi_wk_cgroup_kill(t->cgroup);
 	return 1;
 }
 
@@ -472,6 +503,8 @@ void wqi_wk_task_kill(struct wqi_wk_task *t)
 {
 	if (t->pid > 0)
 		kill(-t->pid, SIGKILL);
+	if (t->cgroup && t->pid > 0)
+		wqi_wk_cgroup_kill(t->cgroup);
 	for (uint32_t i = 0; i < t->n_inputs; i++)
 		if (t->inputs[i].helper > 0)
 			kill(-t->inputs[i].helper, SIGKILL);

@@ -48,6 +48,7 @@ struct wqi_wk_task {
 	uint64_t taskid;
 	char *command;
 	int64_t cores, memory_mb, disk_mb, gpus;  /* the allocation */
+	int64_t memory_limit_mb, disk_limit_mb;   /* enforced limits (monitor.h), 0 = none */
 	uint64_t max_run_time_us;                 /* 0 = none */
 	uint64_t end_time_us;                     /* absolute, wall clock; 0 = none */
 	uint64_t output_max;                      /* bytes of output kept */
@@ -62,13 +63,17 @@ struct wqi_wk_task {
 	pid_t pid;                 /* the command's pid = its process group, 0 when not running */
 	int helpers;               /* helpers still running */
 	uint64_t start_us, end_us; /* wall clock of the command's start and end */
+	uint64_t spawn_at_mono_us; /* --test-slow: monotonic time the command may start, 0 = now */
 	uint64_t deadline_mono_us; /* monotonic time of the nearest limit, 0 = none */
-	uint32_t limit_result;     /* result of that limit (56 or 24) */
-	int limit_hit;             /* killed for that limit */
+	uint32_t limit_result;     /* result of the limit that killed it (56, 24 or 16) */
+	int limit_hit;             /* killed for a limit (time, memory or disk) */
+	uint64_t mem_bytes;        /* last sampled memory (RSS of its process group) */
+	uint64_t disk_bytes;       /* last sampled bytes of files in its sandbox */
 	uint32_t result;           /* WORK_QUEUE_RESULT_* bits */
 	int32_t exit_status;       /* exit code, or signal number with result 8 */
 	char *sandbox;             /* WORKDIR/t.<taskid> */
 	char *outfile;             /* WORKDIR/t.<taskid>.out */
+	char *cgroup;              /* its cgroup v2 directory (cgroup.h), NULL when none */
 	struct wqi_wk_task *next;     /* the worker's list */
 };
 

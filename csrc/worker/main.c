@@ -26,6 +26,8 @@ static void usage(FILE *f, const char *prog)
 		"Connect to the work_queue master at HOST PORT and run the tasks it sends.\n"
 		"When the master goes away the worker drops its tasks and cache and\n"
 		"reconnects (1 s backoff doubling to 30 s) until the idle timeout.\n"
+		"A task that declared memory or disk is sampled every 0.5 s (RSS of its\n"
+		"processes, bytes under its sandbox) and killed when over it (result 16).\n"
 		"\n"
 		"Options:\n"
 		"  --cores N            cores offered (default: detected: CPU affinity,\n"
@@ -42,6 +44,9 @@ static void usage(FILE *f, const char *prog)
 		"                       or not (default 900)\n"
 		"      --single-shot    exit when the first connection to the master ends\n"
 		"                       instead of reconnecting\n"
+		"      --test-slow SECS testing only: start every task's command SECS seconds\n"
+		"                       late (decimals allowed), as on a slow machine; the\n"
+		"                       worker stays responsive meanwhile\n"
 		"  -d, --debug          write a debug log (to stderr unless -o is given)\n"
 		"  -o, --debug-file F   write the debug log to file F (implies -d)\n"
 		"  -h, --help           show this help and exit\n"
@@ -66,6 +71,19 @@ static long long parse_num(const char *prog, const char *opt, const char *s, lon
 	return v;
 }
 
+/* Seconds (decimals allowed) from 0 to one day as microseconds, or exit 1. */
+static uint64_t parse_seconds(const char *prog, const char *opt, const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !(v >= 0 && v <= 86400)) {
+		fprintf(stderr, "%s: %s needs a number of seconds from 0 to 86400, not '%s'\n", prog, opt, s);
+		exit(1);
+	}
+	return (uint64_t)(v * 1e6 + 0.5);
+}
+
 /* Raise the open-file limit to its hard maximum: outputs are sent from open descriptors. */
 static void raise_nofile(void)
 {
@@ -79,7 +97,7 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	const char *prog = "wq_worker";
-	enum { OPT_CORES = 1000, OPT_MEMORY, OPT_DISK, OPT_GPUS, OPT_SINGLE };
+	enum { OPT_CORES = 1000, OPT_MEMORY, OPT_DISK, OPT_GPUS, OPT_SINGLE, OPT_SLOW };
 	static const struct option longopts[] = {
 		{ "cores", required_argument, NULL, OPT_CORES },
 		{ "memory", required_argument, NULL, OPT_MEMORY },
@@ -88,6 +106,7 @@ int main(int argc, char **argv)
 		{ "workdir", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "single-shot", no_argument, NULL, OPT_SINGLE },
+		{ "test-slow", required_argument, NULL, OPT_SLOW },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "debug-file", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -109,6 +128,7 @@ int main(int argc, char **argv)
 		case 's': cfg.workdir_parent = optarg; break;
 		case 't': cfg.idle_timeout_s = (int)parse_num(prog, "--timeout", optarg, 1, INT_MAX / 2); break;
 		case OPT_SINGLE: cfg.single_shot = 1; break;
+		case OPT_SLOW: cfg.test_slow_us = parse_seconds(prog, "--test-slow", optarg); break;
 		case 'd': debug = 1; break;
 		case 'o': debug = 1; debug_file = optarg; break;
 		case 'h': usage(stdout, prog); return 0;

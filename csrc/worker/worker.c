@@ -24,6 +24,7 @@
 #include "work_queue.h"
 #include "worker/exec.h"
 #include "worker/fetch.h"
+#include "worker/monitor.h"
 #include "worker/outputs.h"
 
 #define SEC ((uint64_t)1000000)
@@ -62,6 +63,8 @@ static void task_forget(struct wqi_wk *w, struct wqi_wk_task *t)
 		*pp = t->next;
 		w->n_tasks--;
 	}
+	if (t->cgroup)
+		wqi_wk_cgroup_task_remove(&w->cg, t->cgroup);
 	wqi_wk_task_free(t);
 	if (w->n_tasks == 0)
 		w->idle_since_us = wqi_mono_us();
@@ -95,7 +98,28 @@ void wqi_wk_loop_task_finish(struct wqi_wk *w, struct wqi_wk_task *t, int with_o
 	task_forget(w, t);
 }
 
-/* Inputs are ready: build the sandbox and start the command. */
+/* Start the command of a task whose sandbox is ready (it may be reported at once). */
+static void task_spawn(struct wqi_wk *w, struct wqi_wk_task *t)
+{
+	t->spawn_at_mono_us = 0;
+	if (t->memory_limit_mb > 0)
+		t->cgroup = wqi_wk_cgroup_task_create(&w->cg, t->taskid); /* NULL: by process group */
+	int rc = wqi_wk_task_spawn(t, environ);
+	if (rc < 0) {
+		wqi_warn("task %" PRIu64 ": cannot start /bin/sh: %s", t->taskid, strerror(errno));
+		t->result = WORK_QUEUE_RESULT_UNKNOWN;
+		wqi_wk_loop_task_finish(w, t, 0);
+		return;
+	}
+	WQI_DEBUG("task %" PRIu64 " started (pid %d): %s", t->taskid, (int)t->pid, t->command);
+}
+
+/*
+ * Inputs are ready: build the sandbox and start the command, or, with
+ * --test-slow, note when it may start: the loop's timeout wakes us then
+ * (start_due_tasks), so a slow worker never sleeps and still answers
+ * KEEPALIVE and KILL while its tasks wait.
+ */
 static void task_run(struct wqi_wk *w, struct wqi_wk_task *t)
 {
 	int rc = wqi_wk_task_sandbox(t, &w->cache);
@@ -104,14 +128,23 @@ static void task_run(struct wqi_wk *w, struct wqi_wk_task *t)
 		wqi_wk_loop_task_finish(w, t, 0);
 		return;
 	}
-	rc = wqi_wk_task_spawn(t, environ);
-	if (rc < 0) {
-		wqi_warn("task %" PRIu64 ": cannot start /bin/sh: %s", t->taskid, strerror(errno));
-		t->result = WORK_QUEUE_RESULT_UNKNOWN;
-		wqi_wk_loop_task_finish(w, t, 0);
+	if (w->cfg->test_slow_us) {
+		t->spawn_at_mono_us = wqi_mono_us() + w->cfg->test_slow_us;
+		WQI_DEBUG("task %" PRIu64 ": --test-slow, starting in %" PRIu64 " ms", t->taskid, w->cfg->test_slow_us / 1000);
 		return;
 	}
-	WQI_DEBUG("task %" PRIu64 " started (pid %d): %s", t->taskid, (int)t->pid, t->command);
+	task_spawn(w, t);
+}
+
+/* Start every task held back by --test-slow whose time has come. */
+static void start_due_tasks(struct wqi_wk *w, uint64_t now)
+{
+	struct wqi_wk_task *t = w->tasks, *next;
+	for (; t; t = next) {
+		next = t->next; /* task_spawn may finish and free t (never another task) */
+		if (t->state == WQI_WK_TASK_PREPARING && t->spawn_at_mono_us && t->spawn_at_mono_us <= now)
+			task_spawn(w, t);
+	}
 }
 
 /*
@@ -364,6 +397,17 @@ static int next_timeout(struct wqi_wk *w, uint64_t now)
 			if (m < ms)
 				ms = m;
 		}
+	for (struct wqi_wk_task *t = w->tasks; t; t = t->next)
+		if (t->state == WQI_WK_TASK_PREPARING && t->spawn_at_mono_us) {
+			int m = ms_until(t->spawn_at_mono_us, now, ms);
+			if (m < ms)
+				ms = m;
+		}
+	if (wqi_wk_monitor_wanted(w->tasks)) {
+		int m = ms_until(w->next_sample_us, now, ms);
+		if (m < ms)
+			ms = m;
+	}
 	if (w->n_tasks == 0) {
 		int m = ms_until(w->idle_since_us + (uint64_t)w->cfg->idle_timeout_s * SEC, now, ms);
 		if (m < ms)
@@ -407,8 +451,14 @@ static void connected_turn(struct wqi_wk *w)
 		}
 	}
 	uint64_t now = wqi_mono_us();
+	start_due_tasks(w, now);
 	for (struct wqi_wk_task *t = w->tasks; t; t = t->next)
 		wqi_wk_task_check_limits(t, now);
+	if (now >= w->next_sample_us) {
+		w->next_sample_us = now + WQI_WK_SAMPLE_US;
+		wqi_wk_monitor_sample(w->tasks);
+		wqi_wk_cgroup_sweep(&w->cg);
+	}
 	if (w->link) {
 		int rc = wqi_wk_flush(w);
 		if (rc < 0)
@@ -533,6 +583,7 @@ int wqi_wk_run(const struct wqi_wk_config *cfg)
 		w.exit_code = 1;
 	} else {
 		w.idle_since_us = wqi_mono_us();
+		wqi_wk_cgroup_init(&w.cg); /* optional: tasks are followed by process group without it */
 		run(&w);
 	}
 	while (w.tasks)
@@ -543,6 +594,7 @@ int wqi_wk_run(const struct wqi_wk_config *cfg)
 	}
 	if (w.stream_fd >= 0)
 		close(w.stream_fd);
+	wqi_wk_cgroup_fini(&w.cg);
 	wqi_wk_cache_fini(&w.cache);
 	if (w.loop)
 		wqi_loop_delete(w.loop);

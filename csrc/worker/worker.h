@@ -21,6 +21,7 @@
 
 #include "proto.h"
 #include "worker/cache.h"
+#include "worker/cgroup.h"
 #include "worker/resources.h"
 
 struct wqi_loop;
@@ -36,6 +37,7 @@ struct wqi_wk_config {
 	int single_shot;             /* exit when the first connection ends */
 	uint64_t silence_max_us;     /* drop a master silent this long (1 hour) */
 	int connect_timeout_ms;      /* for one connect attempt */
+	uint64_t test_slow_us;       /* testing only (--test-slow): every command starts this late */
 };
 
 /* The worker's state (one per process). */
@@ -49,10 +51,12 @@ struct wqi_wk {
 	int want_write;              /* WQI_EV_WRITE registered */
 	int broken;                  /* the outgoing stream is inconsistent: drop the master */
 	struct wqi_wk_cache cache;
+	struct wqi_wk_cgroup cg;     /* cgroup v2 of memory-limited tasks (dir NULL: none) */
 	struct wqi_wk_task *tasks;      /* running or preparing */
 	int n_tasks;
 	uint64_t last_heard_us;      /* monotonic: last bytes from the master */
 	uint64_t idle_since_us;      /* monotonic: when the last task ended (or start) */
+	uint64_t next_sample_us;     /* monotonic: next memory/disk sample of limited tasks */
 	/* a PUT stream being received */
 	uint64_t stream_left;        /* bytes still to come */
 	int stream_fd;               /* where they go, -1 = discard */
