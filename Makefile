@@ -34,7 +34,7 @@ E2E_BIN    := $(E2E_SRC:%.c=$(O)/%)
 EX_BIN     := $(EX_SRC:%.c=$(O)/%)
 
 .SECONDARY:
-.PHONY: all test unit-test e2e-test asan-test demo install clean bench-dispatch
+.PHONY: all test unit-test e2e-test asan-test demo install clean bench-dispatch bench
 all: $(O)/libworkqueue.a $(O)/libworkqueue.so $(O)/wq_worker $(O)/work_queue_worker $(O)/wq_catalog_server $(EX_BIN)
 
 $(O)/%.o: %.c $(wildcard csrc/*.h csrc/include/*.h csrc/worker/*.h csrc/catalog/*.h tests/c/*.h)
@@ -90,6 +90,15 @@ $(O)/bench/dispatch_bench: $(O)/bench/dispatch_bench.o $(O)/libworkqueue.a
 
 bench-dispatch: $(O)/bench/dispatch_bench
 	$(O)/bench/dispatch_bench
+
+# the benchmark suite (bench/run.py builds `all` and these, runs them, writes
+# bench/results.json and the table in docs/performance.md); BENCH_ARGS=--quick
+BENCH_BIN := $(addprefix $(O)/bench/,swarm master_cost throughput spawn_baseline data data_baseline)
+$(BENCH_BIN): $(O)/bench/%: $(O)/bench/%.o $(O)/libworkqueue.a
+	$(CC) -o $@ $< $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
+
+bench:
+	python3 bench/run.py --build $(O) $(BENCH_ARGS)
 
 demo: all
 	@sh examples/c/demo.sh $(O)

@@ -63,6 +63,10 @@ begin "Python: tests (installed package)"
 .venv/bin/pytest -q tests/python
 end
 
+begin "benchmarks (--quick: figures, not pass/fail on targets)"
+mkdir -p build/bench-quick && .venv/bin/python bench/run.py --quick --venv .venv --out build/bench-quick --no-doc
+end
+
 begin "Python demo"
 WQ_DEMO_NO_INSTALL=1 sh examples/python/demo.sh .venv
 end

@@ -138,25 +138,52 @@ void wqi_buf_shrink(struct wqi_buf *b)
 		wqi_buf_free(b);
 }
 
+/*
+ * The field writers below are on the hot path of every frame (a TASK has a
+ * dozen fields): they check the free space once and store in place rather
+ * than going through wqi_buf_append with a temporary array. The byte-wise
+ * little-endian stores, written out, are merged by the compiler into one
+ * store on little-endian machines and stay correct on the others.
+ */
+static inline void store_le32(char *d, uint32_t v)
+{
+	unsigned char *p = (unsigned char *)d;
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static inline void store_le64(char *d, uint64_t v)
+{
+	store_le32(d, (uint32_t)v);
+	store_le32(d + 4, (uint32_t)(v >> 32));
+}
+
 int wqi_buf_put_u8(struct wqi_buf *b, uint8_t v)
 {
-	return wqi_buf_append(b, &v, 1);
+	if (b->cap - b->len < 1 && wqi_buf_reserve(b, 1) < 0)
+		return WQ_ENOMEM;
+	b->data[b->len++] = (char)v;
+	return 0;
 }
 
 int wqi_buf_put_u32(struct wqi_buf *b, uint32_t v)
 {
-	unsigned char p[4];
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-	return wqi_buf_append(b, p, 4);
+	if (b->cap - b->len < 4 && wqi_buf_reserve(b, 4) < 0)
+		return WQ_ENOMEM;
+	store_le32(b->data + b->len, v);
+	b->len += 4;
+	return 0;
 }
 
 int wqi_buf_put_u64(struct wqi_buf *b, uint64_t v)
 {
-	unsigned char p[8];
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-	return wqi_buf_append(b, p, 8);
+	if (b->cap - b->len < 8 && wqi_buf_reserve(b, 8) < 0)
+		return WQ_ENOMEM;
+	store_le64(b->data + b->len, v);
+	b->len += 8;
+	return 0;
 }
 
 /* A length-prefixed string; n must fit in a u32 (the caller checks limits). */
@@ -164,11 +191,11 @@ int wqi_buf_put_str(struct wqi_buf *b, const char *s, size_t n)
 {
 	if (n > UINT32_MAX)
 		return WQ_EINVAL;
-	int rc = wqi_buf_reserve(b, 4 + n);
-	if (rc < 0)
-		return rc;
-	wqi_buf_put_u32(b, (uint32_t)n);
+	if (b->cap - b->len < 4 + n && wqi_buf_reserve(b, 4 + n) < 0)
+		return WQ_ENOMEM;
+	store_le32(b->data + b->len, (uint32_t)n);
 	if (n)
-		wqi_buf_append(b, s, n);
+		memcpy(b->data + b->len + 4, s, n);
+	b->len += 4 + n;
 	return 0;
 }
