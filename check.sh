@@ -64,7 +64,7 @@ begin "Python: tests (installed package)"
 end
 
 begin "benchmarks (--quick: figures, not pass/fail on targets)"
-mkdir -p build/bench-quick && .venv/bin/python bench/run.py --quick --venv .venv --out build/bench-quick --no-doc
+mkdir -p build/bench-quick && .venv/bin/python bench/run.py --quick --venv "$PWD/.venv" --out "$PWD/build/bench-quick" --no-doc
 end
 
 begin "Python demo"
