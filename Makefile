@@ -15,7 +15,7 @@ OPT     ?= -O2 -g
 SANITIZE ?=
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SANITIZE) -fPIC -fvisibility=hidden -iquote csrc -Icsrc/include $(CFLAGS)
 LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
-LIBS    = -lm
+LIBS    = -lm -pthread
 
 LIB_SRC    := $(filter-out %_test.c,$(wildcard csrc/*.c))
 WORKER_SRC := $(filter-out %_test.c,$(wildcard csrc/worker/*.c))

@@ -33,6 +33,14 @@ static inline uint64_t bench_cpu_us(void)
 	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u + (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
+/* User-space CPU time of this process, microseconds (the rest of bench_cpu_us is system time). */
+static inline uint64_t bench_user_us(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
+}
+
 /* Peak RSS of this process, bytes: VmHWM from /proc/self/status, which
  * starts afresh at exec (ru_maxrss does not: after fork + exec it keeps the
  * parent's peak, e.g. the Python interpreter that started the benchmark). */

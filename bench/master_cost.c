@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	printf("master_rss_idle_none %llu\nmaster_rss_idle_conns %llu\nrss_per_idle_conn %.0f\n",
 	       (unsigned long long)rss0, (unsigned long long)rss1, ((double)rss1 - (double)rss0) / n);
 
-	uint64_t c0 = bench_cpu_us(), w0 = bench_mono_us();
+	uint64_t c0 = bench_cpu_us(), u0 = bench_user_us(), w0 = bench_mono_us();
 	for (long i = 0; i < tasks; i++) {
 		struct work_queue_task *t = work_queue_task_create("/bin/true");
 		if (!t || work_queue_submit(q, t) <= 0) {
@@ -106,10 +106,12 @@ int main(int argc, char **argv)
 		}
 	}
 	double wall = (double)(bench_mono_us() - w0) / 1e6;
-	uint64_t cpu = bench_cpu_us() - c0;
+	uint64_t cpu = bench_cpu_us() - c0, user = bench_user_us() - u0;
 	work_queue_get_stats(q, &s);
 	printf("master_cpu_us_per_task %.2f\nmaster_submit_cpu_us_per_task %.2f\nmaster_tasks_per_s %.0f\nmaster_workers_at_end %d\n",
 	       (double)cpu / (double)tasks, (double)c_sub / (double)tasks, (double)tasks / wall, s.workers_connected);
+	printf("master_user_us_per_task %.2f\nmaster_sys_us_per_task %.2f\n", (double)user / (double)tasks,
+	       (double)(cpu - user) / (double)tasks);
 	rc = 0;
 out:
 	fflush(stdout);

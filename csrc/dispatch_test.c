@@ -380,7 +380,43 @@ static void test_many(void)
 	teardown(&q);
 }
 
+/* 100 tasks larger than every worker at the head of the queue don't hide
+ * the small task behind them; a bigger worker joining takes them. */
+static void test_oversized_tasks_park(void)
+{
+	struct work_queue q;
+	setup(&q);
+	struct wqi_worker *small = fake_worker(&q, "small", 4, 4000, 4000, 0);
+	struct work_queue_task *big[100];
+	for (int i = 0; i < 100; i++)
+		big[i] = task(&q, 10, 8);
+	struct work_queue_task *t = task(&q, 0, 1);
+	wqi_dispatch_run(&q);
+	CHECK(t->worker == small);
+	CHECK_EQ_INT(q.n_parked, 100);
+	CHECK_EQ_INT(q.n_ready, 0);
+	struct work_queue_stats st;
+	work_queue_get_stats(&q, &st);
+	CHECK_EQ_INT(st.tasks_waiting, 100);
+	wqi_dispatch_cancel(&q, big[50]);
+	CHECK_EQ_INT(q.n_parked, 99);
+	CHECK(big[50]->state == WORK_QUEUE_TASK_CANCELED);
+	struct wqi_worker *large = fake_worker(&q, "large", 16, 16000, 16000, 0);
+	CHECK_EQ_INT(q.n_parked, 0);
+	wqi_dispatch_run(&q);
+	CHECK(big[0]->worker == large && big[1]->worker == large);
+	CHECK_EQ_INT(large->u_cores, 16);
+	/* the large worker leaves: the rest no longer fit anyone and park again */
+	wqi_dispatch_worker_gone(&q, large);
+	wqi_worker_free(large);
+	wqi_dispatch_run(&q);
+	CHECK_EQ_INT(q.n_parked, 99); /* 97 waiting + the 2 it ran, back again */
+	work_queue_task_delete(big[50]);
+	teardown(&q);
+}
+
 static const struct wqi_test tests[] = {
+	TEST(test_oversized_tasks_park),
 	TEST(test_fill_and_release),
 	TEST(test_priority_order),
 	TEST(test_lifo),

@@ -8,7 +8,12 @@
  * queued between two flushes goes out in one system call. Queuing a file
  * moves `out` (the struct, not its bytes) into the FIFO and starts a new one.
  *
- * Incoming data: `in` is filled by wqi_link_fill(); streams of known length
+ * Incoming data: `in` is filled by wqi_link_fill(). When `in` is empty the
+ * first read goes to a stack buffer and only the bytes read are copied into
+ * `in`, which is sized to them (a few hundred bytes for a RESULT), and an
+ * empty `in` holding more than IN_KEEP bytes is given back first: an idle
+ * link keeps at most a small buffer, not the 16 KiB a read asks for, so
+ * 10,000 idle links stay cheap. Streams of known length
  * (file contents) bypass it in wqi_link_recv_to_fd(), which reads the socket
  * into a stack buffer and writes to the file. If that write fails, the bytes
  * not written are put back at the head of `in`, so the stream position is
@@ -28,7 +33,8 @@
 #include "work_queue.h"
 
 #define FILL_MAX (1u << 20)          /* bytes read per wqi_link_fill, for fairness */
-#define FILL_FIRST (16u << 10)       /* first read reserves this much; grows if filled */
+#define FILL_FIRST (16u << 10)       /* first read asks for this much; grows if filled */
+#define IN_KEEP 4096u                /* an empty `in` larger than this is freed before a read */
 #define FILL_GROW (256u << 10)
 #define STREAM_CHUNK (128u << 10)    /* stack buffer of recv_to_fd */
 #define STREAM_CALL_MAX (4u << 20)   /* bytes moved per recv_to_* call, for fairness */
@@ -384,15 +390,50 @@ static int recv_error(int e)
 }
 
 /*
+ * First read of a fill into an empty `in`: through a stack buffer, so `in`
+ * is allocated only for the bytes that came (lazy growth; see the top of
+ * this file). Returns what recv returned (with errno), or -2 on ENOMEM.
+ */
+static ssize_t fill_first_lazy(struct wqi_link *l)
+{
+	char scratch[FILL_FIRST];
+	if (l->in.cap > IN_KEEP)
+		wqi_buf_free(&l->in);
+	ssize_t r;
+	do
+		r = l->t.recv(l->ctx, l->fd, scratch, sizeof scratch);
+	while (r < 0 && errno == EINTR);
+	if (r > 0) {
+		if (wqi_buf_append(&l->in, scratch, (size_t)r) < 0)
+			return -2;  /* the bytes are lost: the caller must drop the link */
+		l->received += (uint64_t)r;
+	}
+	return r;
+}
+
+/*
  * Read into `in` until the socket is drained or FILL_MAX bytes came in. The
- * first read of a call reserves a little (idle links stay small); a read that
- * fills what was reserved suggests more is waiting, so the next reserves
+ * first read of a call asks for a little (idle links stay small); a read
+ * that fills what was asked suggests more is waiting, so the next reserves
  * more. EOF or an error after some bytes is reported by the next call.
  */
 int64_t wqi_link_fill(struct wqi_link *l)
 {
 	int64_t total = 0;
 	size_t want = FILL_FIRST;
+	if (wqi_buf_used(&l->in) == 0) {
+		ssize_t r = fill_first_lazy(l);
+		if (r == -2)
+			return WQ_ENOMEM;  /* bytes lost: the stream is broken, the caller drops the link */
+		if (r == 0)
+			return WQ_ECLOSED;
+		if (r < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : recv_error(errno);
+		total = r;
+		if ((size_t)r < FILL_FIRST)
+			return total;  /* drained */
+		want = FILL_GROW;
+	}
 	while (total < (int64_t)FILL_MAX) {
 		if (wqi_buf_reserve(&l->in, want) < 0)
 			return total ? total : WQ_ENOMEM;

@@ -377,6 +377,67 @@ static void test_recv_to_buf(void)
 	wqi_link_delete(b);
 }
 
+/*
+ * Lazy input buffer: a small message into an empty link allocates about its
+ * size, not a whole read's worth; a big one grows the buffer, which is given
+ * back at the next read once it has been consumed; a message split across
+ * reads keeps its first part.
+ */
+static void test_lazy_in(void)
+{
+	struct wqi_link *a, *b;
+	pair(&a, &b);
+	if (!a || !b)
+		return;
+	struct wqi_buf *in = wqi_link_in(b);
+	CHECK_EQ_INT(wqi_link_fill(b), 0);
+	CHECK(in->cap == 0);
+	wqi_buf_append(wqi_link_out(a), "0123456789", 10);
+	CHECK_EQ_INT(wqi_link_flush(a), 0);
+	CHECK_EQ_INT(wqi_link_fill(b), 10);
+	CHECK(in->cap > 0 && in->cap <= 4096);
+	CHECK(wqi_buf_used(in) == 10 && memcmp(wqi_buf_head(in), "0123456789", 10) == 0);
+	/* a partial message: the next bytes are appended after it */
+	wqi_buf_append(wqi_link_out(a), "abc", 3);
+	CHECK_EQ_INT(wqi_link_flush(a), 0);
+	CHECK_EQ_INT(wqi_link_fill(b), 3);
+	CHECK(wqi_buf_used(in) == 13 && memcmp(wqi_buf_head(in) + 10, "abc", 3) == 0);
+	wqi_buf_consume(in, 13);
+	/* 100 KB in one go: more than one read, all of it in order */
+	size_t big = 100000;
+	char *p = malloc(big);
+	CHECK(p != NULL);
+	if (p) {
+		for (size_t i = 0; i < big; i++)
+			p[i] = (char)(i * 7);
+		wqi_buf_append(wqi_link_out(a), p, big);
+		int f = wqi_link_flush(a);
+		int64_t got = 0;
+		uint64_t end = wqi_mono_us() + DEADLINE_US;
+		while ((size_t)got < big && wqi_mono_us() < end) {
+			int64_t r = wqi_link_fill(b);
+			CHECK(r >= 0);
+			if (r < 0)
+				break;
+			got += r;
+			if (f == 1)
+				f = wqi_link_flush(a);
+		}
+		CHECK(wqi_buf_used(in) == big && memcmp(wqi_buf_head(in), p, big) == 0);
+		CHECK(in->cap > 4096);
+		wqi_buf_consume(in, big);
+		free(p);
+	}
+	/* consumed: the next small message no longer keeps the big buffer */
+	wqi_buf_append(wqi_link_out(a), "z", 1);
+	CHECK_EQ_INT(wqi_link_flush(a), 0);
+	CHECK_EQ_INT(wqi_link_fill(b), 1);
+	CHECK(in->cap <= 4096 && wqi_buf_used(in) == 1 && *wqi_buf_head(in) == 'z');
+	CHECK_EQ_INT(wqi_link_fill(b), 0);
+	wqi_link_delete(a);
+	wqi_link_delete(b);
+}
+
 /* EOF: fill and recv_to_fd report -WQ_ECLOSED once buffered bytes are gone. */
 static void test_eof(void)
 {
@@ -503,6 +564,7 @@ static const struct wqi_test tests[] = {
 	TEST(test_short_file),
 	TEST(test_loop),
 	TEST(test_net_errors),
+	TEST(test_lazy_in),
 	{ 0 },
 };
 

@@ -93,12 +93,15 @@ void work_queue_delete(struct work_queue *q)
 {
 	if (!q)
 		return;
+	wqi_catalog_close(q);
 	struct wqi_list *n, *nx;
 	wqi_list_foreach_safe(n, nx, &q->workers) {
 		struct wqi_worker *w = wqi_container_of(n, struct wqi_worker, n_all);
+		w->gone_reason = "MASTER_CLOSED";
 		wqi_io_close(q, w, 0, "queue deleted");
 	}
 	wqi_io_reap(q);
+	wqi_log_close(q);
 	if (q->listen_fd >= 0)
 		close(q->listen_fd);
 	if (q->loop)
@@ -117,8 +120,10 @@ void work_queue_specify_name(struct work_queue *q, const char *name)
 	char *c = wqi_strdup(name);
 	if (name && !c)
 		return;
+	wqi_catalog_retire(q); /* the old name's record goes */
 	free(q->name);
 	q->name = c;
+	wqi_catalog_advertise_now(q);
 }
 
 const char *work_queue_name(struct work_queue *q) { return q ? q->name : NULL; }
@@ -169,6 +174,7 @@ int work_queue_specify_debug_log(const char *path)
 	return wqi_debug_open(path, "wq_master");
 }
 
+/* Accepted for compatibility: a named queue advertises when catalogs are named. */
 void work_queue_specify_master_mode(struct work_queue *q, int mode) { (void)q; (void)mode; }
 
 int work_queue_submit(struct work_queue *q, struct work_queue_task *t)
@@ -199,6 +205,12 @@ struct work_queue_task *work_queue_wait_ms(struct work_queue *q, const char *tag
 		q->cum.time_application += enter_wall - q->left_wait_us;
 	for (int round = 0;; round++) {
 		int64_t st = wqi_sched_timers(q); /* fast abort, block expiry, preferred-host wait */
+		int64_t ct = wqi_catalog_tick(q);  /* advertising */
+		int64_t lt = wqi_log_perf_tick(q); /* performance log */
+		if (ct >= 0 && (st < 0 || ct < st))
+			st = ct;
+		if (lt >= 0 && (st < 0 || lt < st))
+			st = lt;
 		wqi_dispatch_run(q);
 		wqi_io_flush_all(q);
 		wqi_io_reap(q);
@@ -267,7 +279,7 @@ int work_queue_hungry(struct work_queue *q)
 {
 	if (!q)
 		return 0;
-	if (q->n_ready < HUNGRY_MINIMUM)
+	if (q->n_ready + q->n_parked < HUNGRY_MINIMUM)
 		return 1;
 	return q->ready_cores < q->total_cores - q->used_cores;
 }

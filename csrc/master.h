@@ -11,6 +11,9 @@
  *   sched_*.c          scheduling policies (sched_policy.h), their worker
  *                      indexes (sched_common.c) and the cache index (sched_files.c)
  *   stats.c            work_queue_get_stats, _json
+ *   master_status.c    HTTP status answers on the master's port (docs/status.md)
+ *   master_log.c       the performance and transactions logs (docs/logs.md)
+ *   master_catalog.c   advertising to the catalogs (catalog_client.c does the sending)
  *
  * Ownership: the queue owns every task from submit until wait/cancel returns
  * it (q->tasks maps id -> task for all of them) and every connection
@@ -21,6 +24,7 @@
 #define WQI_MASTER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "master_comm.h"
@@ -32,6 +36,7 @@
 struct wqi_link;
 struct wqi_loop;
 struct wqi_sched;
+struct wqi_catalog;
 
 /* the worker indexes a policy may need, kept over q->avail once used */
 enum wqi_idx {
@@ -59,7 +64,8 @@ enum wqi_wstate {
 	WQI_W_PREAMBLE = 1,   /* accepted, waiting for the first bytes */
 	WQI_W_HELLO,          /* worker preamble read, waiting for HELLO */
 	WQI_W_READY,          /* handshake done: a worker that runs tasks */
-	WQI_W_CLOSING,        /* flushing a last reply (REJECT, HTTP 501), then close */
+	WQI_W_CLOSING,        /* flushing a last reply (REJECT, HTTP answer), then close */
+	WQI_W_HTTP,           /* an HTTP client: reading its request head */
 	WQI_W_DEAD,           /* closed, freed at the end of the loop iteration */
 };
 
@@ -109,6 +115,10 @@ struct wqi_worker {
 	int rx_fd;                     /* OUTPUT: file being written, -1 = discard */
 	uint32_t rx_index;             /* OUTPUT: which output of rx_task */
 	struct wqi_buf *rx_buf;        /* RESULT: output being collected */
+	uint64_t close_by_us;          /* monotonic deadline of a status client, 0 = the handshake rule */
+	uint64_t joined_wall_us;       /* wall time of the handshake (status /workers) */
+	int64_t n_results;             /* results received from it, any outcome */
+	const char *gone_reason;       /* transactions-log reason of the disconnection, NULL = LOST */
 	struct wqi_msg_result_copy {   /* RESULT header kept while its output streams */
 		uint32_t result;
 		int32_t exit_status;
@@ -132,6 +142,9 @@ struct work_queue {
 	struct work_queue_task **ready; /* ready heap (priority desc, qseq asc) */
 	size_t n_ready, cap_ready;
 	int64_t ready_cores;           /* cores the ready tasks want (hungry) */
+	struct work_queue_task **parked; /* ready tasks larger than every connected worker */
+	size_t n_parked, cap_parked;
+	int64_t wmax[4];               /* largest cores, memory, disk, gpus of a READY worker */
 	struct wqi_list complete;      /* completed, not returned (task.cnode) */
 	int n_complete;
 	int n_running;                 /* tasks on workers */
@@ -170,6 +183,16 @@ struct work_queue {
 	uint64_t fa_next_us;           /* monotonic time of the next fast-abort check, 0 = none due */
 	struct wqi_list doomed;        /* workers to disconnect (too many fast aborts) */
 	struct work_queue_stats cum;   /* cumulative counters (and time_*) */
+
+	/* catalog, logs (master_catalog.c, master_log.c) */
+	struct wqi_catalog *catalog;   /* the advertiser, NULL while not advertising */
+	char *catalog_hosts;           /* "host:port,..." named by the program, NULL = environment */
+	char *catalog_using;           /* the host list q->catalog was made for */
+	int catalog_interval_s;        /* seconds between advertisements (10) */
+	uint64_t catalog_next_us;      /* monotonic time of the next advertisement, 0 = now */
+	FILE *perf_log;                /* performance log, NULL = none */
+	uint64_t perf_next_us;         /* monotonic time of its next line */
+	FILE *txn_log;                 /* transactions log, NULL = none */
 };
 
 /* ---- master_dispatch.c: the reactor ---- */
@@ -247,5 +270,39 @@ int wqi_transfer_result(struct wqi_worker *w, const char *payload, size_t n);
 int wqi_transfer_stream(struct wqi_worker *w);
 /* Abandon the receive state of w (closing it). */
 void wqi_transfer_rx_reset(struct wqi_worker *w);
+
+/* ---- master_status.c ---- */
+/* An HTTP client's request head so far: 0 = need more, 1 = the answer is
+ * queued on w's link (close once flushed), negative = close at once. */
+int wqi_status_http(struct work_queue *q, struct wqi_worker *w);
+/* The /summary object (stats + identity) appended to b; 0 or WQ_ENOMEM. */
+int wqi_status_summary(struct work_queue *q, struct wqi_buf *b);
+/* The owner (user name) of the master process (static storage). */
+const char *wqi_status_owner(void);
+
+/* ---- master_log.c ---- */
+/* One transactions-log line "TASK id EVENT details" / "WORKER id EVENT
+ * details" / "MASTER 0 EVENT details"; nothing when no log is open.
+ * Details are printf-formatted; use wqi_log_word for free text. */
+void wqi_log_task(struct work_queue *q, const struct work_queue_task *t, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void wqi_log_worker(struct work_queue *q, const struct wqi_worker *w, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Free text as one log word ('%' -> %25, space -> %20, other blanks -> %20) into out. */
+const char *wqi_log_word(const char *s, char *out, size_t len);
+/* Write a performance-log line if one is due; ms until the next (-1 none). */
+int64_t wqi_log_perf_tick(struct work_queue *q);
+/* The last lines (perf, MASTER END) and close both logs (work_queue_delete). */
+void wqi_log_close(struct work_queue *q);
+
+/* ---- master_catalog.c ---- */
+/* Advertise if due (or at once after a change); ms until the next (-1 none). */
+int64_t wqi_catalog_tick(struct work_queue *q);
+/* Advertise now (a new name or new catalogs), outside wait() too: one datagram per catalog. */
+void wqi_catalog_advertise_now(struct work_queue *q);
+/* The final "state":"gone" update (best effort, nonblocking) and the advertiser's end. */
+void wqi_catalog_retire(struct work_queue *q);
+/* retire, and forget the named catalogs (work_queue_delete). */
+void wqi_catalog_close(struct work_queue *q);
 
 #endif

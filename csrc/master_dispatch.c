@@ -77,6 +77,9 @@ void wqi_master_free_state(struct work_queue *q)
 	wqi_hosts_free(q);
 	free(q->ready);
 	q->ready = NULL;
+	free(q->parked);
+	q->parked = NULL;
+	q->n_parked = q->cap_parked = 0;
 	q->n_ready = q->cap_ready = 0;
 	wqi_list_init(&q->complete);
 }
@@ -157,6 +160,81 @@ static void ready_remove(struct work_queue *q, struct work_queue_task *t)
 	heap_set(q, i, last);
 	heap_up(q, i);
 	heap_down(q, last->heap_idx);
+}
+
+/*
+ * Parked tasks: ready tasks that declare more cores, memory, disk or gpus
+ * than the largest connected worker offers. They wait aside, so that a
+ * crowd of them at the head of the ready queue never hides the tasks
+ * behind them from a dispatch pass; a worker joining puts them all back.
+ */
+static int too_big(const struct work_queue *q, const struct work_queue_task *t)
+{
+	return wqi_task_cores_wanted(t) > q->wmax[0] || t->memory > q->wmax[1] ||
+	       t->disk > q->wmax[2] || t->gpus > q->wmax[3];
+}
+
+static int park(struct work_queue *q, struct work_queue_task *t)
+{
+	if (q->n_parked == q->cap_parked) {
+		size_t nc = q->cap_parked ? q->cap_parked * 2 : 16;
+		struct work_queue_task **np = realloc(q->parked, nc * sizeof(*np));
+		if (!np)
+			return WQ_ENOMEM;
+		q->parked = np;
+		q->cap_parked = nc;
+	}
+	t->parked_idx = q->n_parked;
+	q->parked[q->n_parked++] = t;
+	t->state = WORK_QUEUE_TASK_READY;
+	return 0;
+}
+
+static void unpark(struct work_queue *q, struct work_queue_task *t)
+{
+	size_t i = t->parked_idx;
+	t->parked_idx = SIZE_MAX;
+	struct work_queue_task *last = q->parked[--q->n_parked];
+	if (last != t) {
+		q->parked[i] = last;
+		last->parked_idx = i;
+	}
+}
+
+/* A worker joined: the largest worker may have grown, so parked tasks get
+ * another look (O(1) when nothing is parked). */
+static void worker_joined_sizes(struct work_queue *q, const struct wqi_worker *w)
+{
+	int64_t v[4] = { w->cores, w->memory, w->disk, w->gpus };
+	for (int i = 0; i < 4; i++)
+		if (v[i] > q->wmax[i])
+			q->wmax[i] = v[i];
+	while (q->n_parked > 0) {
+		struct work_queue_task *t = q->parked[q->n_parked - 1];
+		unpark(q, t);
+		if (ready_push(q, t)) {
+			t->result = WORK_QUEUE_RESULT_UNKNOWN;
+			wqi_dispatch_complete(q, t);
+		}
+	}
+}
+
+/* A worker left: recompute the largest sizes, but only if it held one of them. */
+static void worker_left_sizes(struct work_queue *q, const struct wqi_worker *gone)
+{
+	if (gone->cores < q->wmax[0] && gone->memory < q->wmax[1] && gone->disk < q->wmax[2] && gone->gpus < q->wmax[3])
+		return;
+	int64_t m[4] = { 0, 0, 0, 0 };
+	for (struct wqi_list *n = q->workers.next; n != &q->workers; n = n->next) {
+		struct wqi_worker *w = wqi_container_of(n, struct wqi_worker, n_all);
+		if (w == gone || w->state != WQI_W_READY)
+			continue;
+		int64_t v[4] = { w->cores, w->memory, w->disk, w->gpus };
+		for (int i = 0; i < 4; i++)
+			if (v[i] > m[i])
+				m[i] = v[i];
+	}
+	memcpy(q->wmax, m, sizeof m);
 }
 
 /* ---- resources ---- */
@@ -325,8 +403,15 @@ int wqi_dispatch_submit(struct work_queue *q, struct work_queue_task *t)
 	q->cum.tasks_submitted++;
 	t->submit_seq = q->next_seq++;
 	t->qseq = q->task_order == WORK_QUEUE_TASK_ORDER_LIFO ? -t->submit_seq : t->submit_seq;
+	if (q->txn_log) {
+		char cat[600];
+		wqi_log_task(q, t, "SUBMITTED", "category=%s cores=%lld memory=%lld disk=%lld gpus=%lld",
+			     wqi_log_word(t->category ? t->category : "default", cat, sizeof cat), (long long)t->cores,
+			     (long long)t->memory, (long long)t->disk, (long long)t->gpus);
+	}
 	if (t->input_missing) {
 		t->result = WORK_QUEUE_RESULT_INPUT_MISSING;
+		wqi_task_note_missing_input(t);
 		wqi_dispatch_complete(q, t);
 	} else if (ready_push(q, t)) {
 		/* the master's fault (out of memory): the task comes back unrun */
@@ -379,6 +464,12 @@ static int start_task(struct work_queue *q, struct wqi_worker *w, struct work_qu
 
 	int rc = q->comm ? q->comm->send_task(q, w, t) : 0;
 	if (rc == 0) {
+		if (q->txn_log) {
+			char id[300];
+			wqi_log_task(q, t, "DISPATCHED", "%s try=%lld",
+				     wqi_log_word(w->worker_id && *w->worker_id ? w->worker_id : w->addr, id, sizeof id),
+				     (long long)t->try_count);
+		}
 		WQI_DEBUG("task %llu dispatched to %s (%s): cores %lld memory %lld disk %lld gpus %lld",
 			  (unsigned long long)t->taskid, w->addr, w->hostname ? w->hostname : "",
 			  (long long)a[0], (long long)a[1], (long long)a[2], (long long)a[3]);
@@ -387,6 +478,7 @@ static int start_task(struct work_queue *q, struct wqi_worker *w, struct work_qu
 	uncommit(q, t);
 	if (rc == WQ_ENOENT || rc == WQ_EFILE) {
 		t->result = WORK_QUEUE_RESULT_INPUT_MISSING;
+		wqi_task_note_missing_input(t);
 		wqi_dispatch_complete(q, t);
 		return 0;
 	}
@@ -417,6 +509,14 @@ void wqi_dispatch_run(struct work_queue *q)
 		ready_remove(q, t);
 		if (!w && t->pref_on && (!q->pref_wake_us || pref_end < q->pref_wake_us))
 			q->pref_wake_us = pref_end; /* pass again when it may go anywhere */
+		if (!w && !t->pref_on && too_big(q, t)) {
+			/* larger than every worker: aside until a bigger one joins */
+			if (park(q, t)) {
+				t->result = WORK_QUEUE_RESULT_UNKNOWN;
+				wqi_dispatch_complete(q, t);
+			}
+			continue;
+		}
 		if (!w) {
 			/* fits no worker now: set aside, look a little further */
 			skipped[n_skipped++] = t;
@@ -454,6 +554,7 @@ void wqi_dispatch_worker_ready(struct work_queue *q, struct wqi_worker *w)
 	q->total_gpus += w->gpus;
 	q->cum.workers_joined++;
 	wqi_worker_update_avail(w);
+	worker_joined_sizes(q, w);
 	q->dispatch_dirty = 1;
 }
 
@@ -481,6 +582,7 @@ void wqi_dispatch_worker_gone(struct work_queue *q, struct wqi_worker *w)
 			wqi_dispatch_complete(q, t);
 			continue;
 		}
+		wqi_log_task(q, t, "REQUEUED", "WORKER_LOST");
 		wqi_dispatch_requeue(q, t, 0);
 	}
 	if (w->state == WQI_W_READY) {
@@ -492,6 +594,7 @@ void wqi_dispatch_worker_gone(struct work_queue *q, struct wqi_worker *w)
 		q->cum.workers_removed++;
 		if (had_tasks)
 			q->cum.workers_lost++;
+		worker_left_sizes(q, w);
 	}
 	if (wqi_list_linked(&w->n_avail))
 		wqi_list_remove(&w->n_avail);
@@ -519,6 +622,9 @@ void wqi_dispatch_task_done(struct work_queue *q, struct work_queue_task *t)
 		wqi_fa_task_done(q, t, took);
 	}
 	t->avoid_serial = 0;
+	if (w)
+		w->n_results++;
+	wqi_log_task(q, t, "RETRIEVED", "result=%u exit=%d", t->result, t->return_status);
 	uncommit(q, t);
 	wqi_dispatch_complete(q, t);
 }
@@ -527,6 +633,8 @@ void wqi_dispatch_cancel(struct work_queue *q, struct work_queue_task *t)
 {
 	if (t->heap_idx != SIZE_MAX) {
 		ready_remove(q, t);
+	} else if (t->parked_idx != SIZE_MAX) {
+		unpark(q, t);
 	} else if (t->worker) {
 		if (q->comm)
 			q->comm->kill(q, t->worker, t);
@@ -540,6 +648,7 @@ void wqi_dispatch_cancel(struct work_queue *q, struct work_queue_task *t)
 	t->q = NULL;
 	t->state = WORK_QUEUE_TASK_CANCELED;
 	q->cum.tasks_cancelled++;
+	wqi_log_task(q, t, "CANCELLED", " ");
 	WQI_DEBUG("task %llu cancelled", (unsigned long long)t->taskid);
 }
 
@@ -558,6 +667,7 @@ struct work_queue_task *wqi_dispatch_take_complete(struct work_queue *q, const c
 		q->cum.tasks_done++;
 		if (t->result != WORK_QUEUE_RESULT_SUCCESS)
 			q->cum.tasks_failed++;
+		wqi_log_task(q, t, "DONE", "%s", work_queue_result_str((work_queue_result_t)t->result));
 		return t;
 	}
 	return NULL;

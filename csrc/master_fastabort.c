@@ -136,6 +136,11 @@ static void abort_task(struct work_queue *q, struct work_queue_task *t, uint64_t
 	wqi_dispatch_uncommit(q, t);
 	t->avoid_serial = w->serial;
 	q->cum.tasks_fast_aborted++;
+	if (q->txn_log) {
+		char id[300];
+		wqi_log_task(q, t, "FAST_ABORT", "%s", wqi_log_word(w->worker_id && *w->worker_id ? w->worker_id : w->addr, id, sizeof id));
+		wqi_log_task(q, t, "REQUEUED", "FAST_ABORT");
+	}
 	wqi_dispatch_requeue(q, t, 1);
 	w->fast_aborts++;
 	if (w->fast_aborts >= FA_WORKER_LIMIT && !wqi_list_linked(&w->n_doom))
@@ -159,8 +164,10 @@ static void drop_worker(struct work_queue *q, struct wqi_worker *w)
 		if (q->comm)
 			q->comm->kill(q, w, t);
 		wqi_dispatch_uncommit(q, t);
+		wqi_log_task(q, t, "REQUEUED", "FAST_ABORT");
 		wqi_dispatch_requeue(q, t, 1);
 	}
+	w->gone_reason = "FAST_ABORT";
 	if (q->comm && q->comm->disconnect)
 		q->comm->disconnect(q, w, "too many fast-aborted tasks");
 }

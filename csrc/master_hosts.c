@@ -35,6 +35,23 @@ static int matches(struct work_queue *q, struct wqi_worker *w, uint64_t now)
 	return 0;
 }
 
+/* Seconds left of the longest block matching w (0: until unblocked), for the log. */
+static int64_t block_seconds(struct work_queue *q, struct wqi_worker *w, uint64_t now)
+{
+	const char *names[4] = { w->hostname, w->ip, w->addr, w->worker_id };
+	uint64_t until = 1;
+	for (int i = 0; i < 4; i++) {
+		struct wqi_block *b = names[i] && *names[i] ? wqi_stab_get(&q->blocked, names[i]) : NULL;
+		if (!b)
+			continue;
+		if (!b->until_us)
+			return 0;
+		if (b->until_us > until)
+			until = b->until_us;
+	}
+	return until > now ? (int64_t)((until - now + 999999) / 1000000) : 0;
+}
+
 /* Re-evaluate w->blocked of every connected worker after the table
  * changed; returns how many became blocked. */
 static int refresh(struct work_queue *q)
@@ -51,6 +68,8 @@ static int refresh(struct work_queue *q)
 			continue;
 		w->blocked = b;
 		newly += b;
+		if (b && q->txn_log)
+			wqi_log_worker(q, w, "BLOCKED", "%lld", (long long)block_seconds(q, w, now));
 		WQI_DEBUG("worker %s (%s) %s", w->addr, w->hostname ? w->hostname : "", b ? "blocked" : "unblocked");
 		wqi_worker_update_avail(w);
 		q->dispatch_dirty = 1;

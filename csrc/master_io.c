@@ -28,6 +28,7 @@
 
 #define HANDSHAKE_US (15ULL * 1000000)   /* a connection must finish its handshake in 15 s */
 #define ACCEPT_BATCH 1024                /* connections accepted per wakeup, at most */
+#define STATUS_US (10ULL * 1000000)      /* a status client is dropped 10 s after its first bytes */
 
 /* Accept every pending connection; each starts in PREAMBLE state. */
 int wqi_io_accept_all(struct work_queue *q)
@@ -72,6 +73,7 @@ void wqi_io_close(struct work_queue *q, struct wqi_worker *w, int is_warn, const
 	if (w->state == WQI_W_DEAD)
 		return;
 	if (w->state == WQI_W_READY) {
+		wqi_log_worker(q, w, "DISCONNECTION", "%s", w->gone_reason ? w->gone_reason : "LOST");
 		if (is_warn)
 			wqi_warn("worker %s (%s) removed: %s", w->addr, w->hostname ? w->hostname : "?", reason);
 		else
@@ -202,18 +204,13 @@ static void classify(struct work_queue *q, struct wqi_worker *w)
 		}
 		w->state = WQI_W_HELLO;
 		return;
-	case WQI_PEER_HTTP: {
-		static const char body[] = "work_queue master: status pages are not implemented yet\n";
-		if (wqi_buf_printf(wqi_link_out(w->link),
-				   "HTTP/1.0 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-				   sizeof body - 1, body) < 0) {
-			wqi_io_close(q, w, 0, "out of memory");
-			return;
-		}
-		WQI_DEBUG("HTTP request from %s: 501", w->addr);
-		reply_and_close(q, w);
+	case WQI_PEER_HTTP:
+		/* a status client (master_status.c): its request head comes next */
+		w->state = WQI_W_HTTP;
+		w->close_by_us = wqi_mono_us() + STATUS_US;
+		if (q->next_timer_us == 0 || w->close_by_us < q->next_timer_us)
+			q->next_timer_us = w->close_by_us;
 		return;
-	}
 	case WQI_PEER_TLS:
 		wqi_io_close(q, w, 1, "TLS hello received but TLS is not enabled");
 		return;
@@ -274,7 +271,15 @@ static void handle_hello(struct work_queue *q, struct wqi_worker *w, const char 
 		return;
 	}
 	wqi_io_want_flush(w);
+	w->joined_wall_us = wqi_now_us();
 	wqi_dispatch_worker_ready(q, w);
+	if (q->txn_log) {
+		char hn[600], ad[200];
+		wqi_log_worker(q, w, "CONNECTION", "%s %s cores=%lld memory=%lld disk=%lld gpus=%lld",
+			       wqi_log_word(w->hostname && *w->hostname ? w->hostname : "-", hn, sizeof hn),
+			       wqi_log_word(w->addr, ad, sizeof ad), (long long)w->cores, (long long)w->memory,
+			       (long long)w->disk, (long long)w->gpus);
+	}
 	uint64_t ka = w->last_heard_us + (uint64_t)q->keepalive_interval_s * 1000000;
 	if (q->next_timer_us == 0 || ka < q->next_timer_us)
 		q->next_timer_us = ka;
@@ -305,6 +310,7 @@ static void handle_frame(struct work_queue *q, struct wqi_worker *w, uint8_t typ
 		struct wqi_msg_text m;
 		if ((rc = wqi_proto_decode_text(p, n, &m)) == 0) {
 			snprintf(why, sizeof why, "worker said goodbye: %.*s", (int)(m.reason.n > 100 ? 100 : m.reason.n), m.reason.p);
+			w->gone_reason = "EXPLICIT";
 			wqi_io_close(q, w, 0, why);
 		}
 		break;
@@ -332,11 +338,14 @@ static void handle_frame(struct work_queue *q, struct wqi_worker *w, uint8_t typ
 		/* the worker's fault: a message it must not send */
 		snprintf(why, sizeof why, "unexpected message type 0x%02x (%s)", type,
 			 wqi_proto_msg_name(type) ? wqi_proto_msg_name(type) : "unknown");
+		w->gone_reason = "PROTOCOL";
 		wqi_io_close(q, w, 1, why);
 		return;
 	}
 	if (rc < 0 && w->state != WQI_W_DEAD) {
 		snprintf(why, sizeof why, "bad %s message: %s", wqi_proto_msg_name(type), work_queue_strerror(rc));
+		if (rc != WQ_ENOMEM)
+			w->gone_reason = "PROTOCOL";
 		wqi_io_close(q, w, 1, why);
 	}
 }
@@ -356,6 +365,16 @@ static void process(struct work_queue *q, struct wqi_worker *w)
 			wqi_buf_clear(in);
 			return;
 		}
+		if (w->state == WQI_W_HTTP) {
+			int rc = wqi_status_http(q, w);
+			if (rc < 0)
+				wqi_io_close(q, w, 1, "out of memory answering a status request");
+			else if (rc > 0) {
+				WQI_DEBUG("status request from %s answered", w->addr);
+				reply_and_close(q, w);
+			}
+			return;
+		}
 		if (w->rx_state != WQI_RX_FRAMES) {
 			int rc = wqi_transfer_stream(w);
 			if (rc < 0) {
@@ -371,6 +390,7 @@ static void process(struct work_queue *q, struct wqi_worker *w)
 		size_t plen, flen;
 		int rc = wqi_proto_frame(in, &type, &payload, &plen, &flen);
 		if (rc < 0) {
+			w->gone_reason = "PROTOCOL";
 			wqi_io_close(q, w, 1, "bad frame length");
 			return;
 		}
@@ -431,9 +451,12 @@ int64_t wqi_io_timers(struct work_queue *q)
 		struct wqi_worker *w = wqi_container_of(n, struct wqi_worker, n_all);
 		uint64_t due;
 		if (w->state != WQI_W_READY) {
-			due = w->accept_us + HANDSHAKE_US;
+			due = w->close_by_us ? w->close_by_us : w->accept_us + HANDSHAKE_US;
 			if (now >= due) {
-				wqi_io_close(q, w, w->state != WQI_W_CLOSING, "handshake not completed within 15 s");
+				if (w->close_by_us)
+					wqi_io_close(q, w, 0, "status client did not take its answer within 10 s");
+				else
+					wqi_io_close(q, w, w->state != WQI_W_CLOSING, "handshake not completed within 15 s");
 				continue;
 			}
 		} else if (w->keepalive_sent_us) {
@@ -443,6 +466,7 @@ int64_t wqi_io_timers(struct work_queue *q)
 			if (now >= due) {
 				char why[96];
 				snprintf(why, sizeof why, "no answer to keepalive within %d s", q->keepalive_timeout_s);
+				w->gone_reason = "KEEPALIVE";
 				wqi_io_close(q, w, 1, why);
 				continue;
 			}
@@ -474,5 +498,7 @@ void wqi_io_release(struct work_queue *q, struct wqi_worker *w, const char *reas
 	if (w->link && wqi_proto_encode_text(wqi_link_out(w->link), WQI_MSG_EXIT, &m) == 0)
 		wqi_link_flush(w->link);
 	q->cum.workers_released++;
+	if (!w->gone_reason)
+		w->gone_reason = "RELEASED";
 	wqi_io_close(q, w, 0, reason);
 }

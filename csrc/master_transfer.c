@@ -127,6 +127,38 @@ struct prep {
 	struct stat st;
 };
 
+#define SEND_STACK_N 8   /* inputs/outputs/env entries described on the stack */
+
+/*
+ * Scratch arrays of send_task: on the stack for tasks with up to
+ * SEND_STACK_N of each (nearly all), else from the heap. This was four
+ * callocs and frees per dispatched task (about 12 % of the master's user
+ * CPU per task in benchmark 2).
+ */
+struct send_scratch {
+	struct prep pr[SEND_STACK_N];
+	struct wqi_task_input in[SEND_STACK_N];
+	struct wqi_task_output out[SEND_STACK_N];
+	struct wqi_task_env env[SEND_STACK_N];
+};
+
+/* n zeroed elements of size sz: the stack array when n fits, else calloc. */
+static void *scratch_array(void *stack, uint32_t n, size_t sz)
+{
+	if (n <= SEND_STACK_N) {
+		memset(stack, 0, (size_t)n * sz);
+		return stack;
+	}
+	return calloc(n, sz);
+}
+
+/* Free what scratch_array took from the heap. */
+static void scratch_free(void *p, void *stack)
+{
+	if (p != stack)
+		free(p);
+}
+
 /*
  * The comm's send_task. Phase 1 opens every local input that must be sent,
  * so a missing one fails the task (the task's fault, WQ_ENOENT) before any
@@ -136,18 +168,20 @@ static int send_task(struct work_queue *q, struct wqi_worker *w, struct work_que
 {
 	struct wqi_link *l = w->link;
 	uint32_t ni = t->n_inputs;
-	struct prep *pr = calloc(ni ? ni : 1, sizeof(*pr));
-	struct wqi_task_input *in = calloc(ni ? ni : 1, sizeof(*in));
-	struct wqi_task_output *out = calloc(t->n_outputs ? t->n_outputs : 1, sizeof(*out));
-	struct wqi_task_env *env = calloc(t->n_env ? t->n_env : 1, sizeof(*env));
+	struct send_scratch sc;
+	struct prep *pr = scratch_array(sc.pr, ni, sizeof(*pr));
+	struct wqi_task_input *in = scratch_array(sc.in, ni, sizeof(*in));
+	struct wqi_task_output *out = scratch_array(sc.out, t->n_outputs, sizeof(*out));
+	struct wqi_task_env *env = scratch_array(sc.env, t->n_env, sizeof(*env));
 	int rc = 0;
 	uint32_t i;
+	if (pr)
+		for (i = 0; i < ni; i++)
+			pr[i].fd = -1;
 	if (!pr || !in || !out || !env) {
 		rc = WQ_ENOMEM;
 		goto done;
 	}
-	for (i = 0; i < ni; i++)
-		pr[i].fd = -1;
 	for (i = 0; i < ni; i++) {
 		struct wqi_file *f = &t->inputs[i];
 		int cached = (f->flags & WORK_QUEUE_CACHE) && wqi_cache_has(w, f->cachename);
@@ -252,10 +286,10 @@ done:
 		for (i = 0; i < ni; i++)
 			if (pr[i].fd >= 0)
 				close(pr[i].fd);
-	free(pr);
-	free(in);
-	free(out);
-	free(env);
+	scratch_free(pr, sc.pr);
+	scratch_free(in, sc.in);
+	scratch_free(out, sc.out);
+	scratch_free(env, sc.env);
 	return rc;
 }
 

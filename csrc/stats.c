@@ -30,7 +30,9 @@ void work_queue_get_stats(struct work_queue *q, struct work_queue_stats *s)
 			recvd += wqi_link_bytes_received(w->link);
 		}
 		if (w->state != WQI_W_READY) {
-			s->workers_init++;
+			/* status clients and closing connections are not workers */
+			if (w->state == WQI_W_PREAMBLE || w->state == WQI_W_HELLO)
+				s->workers_init++;
 			continue;
 		}
 		s->workers_connected++;
@@ -48,7 +50,7 @@ void work_queue_get_stats(struct work_queue *q, struct work_queue_stats *s)
 #undef MINMAX
 		first = 0;
 	}
-	s->tasks_waiting = (int)q->n_ready;
+	s->tasks_waiting = (int)(q->n_ready + q->n_parked);
 	s->tasks_on_workers = q->n_running;
 	s->tasks_running = q->n_running;
 	s->tasks_with_results = q->n_complete;

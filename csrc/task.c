@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "debug.h"
 #include "proto.h"
 #include "task.h"
 #include "util.h"
@@ -30,6 +31,7 @@ struct work_queue_task *work_queue_task_create(const char *full_command)
 	t->cores = t->memory = t->disk = t->gpus = -1;
 	t->state = WORK_QUEUE_TASK_UNKNOWN;
 	t->heap_idx = SIZE_MAX;
+	t->parked_idx = SIZE_MAX;
 	wqi_list_init(&t->wnode);
 	wqi_list_init(&t->cnode);
 	wqi_list_init(&t->catnode);
@@ -438,6 +440,37 @@ timestamp_t work_queue_task_get_time(const struct work_queue_task *t, const char
 }
 
 /* ---- internal ---- */
+
+/*
+ * A task ends with INPUT_MISSING because a local input is missing or
+ * unreadable (at submit or at dispatch): say which one, in the task's
+ * output (so the program sees it where it looks for the command's output)
+ * and as a warning. The first local input that cannot be read is named.
+ */
+void wqi_task_note_missing_input(struct work_queue_task *t)
+{
+	const char *path = NULL;
+	for (uint32_t i = 0; i < t->n_inputs && !path; i++) {
+		const struct wqi_file *f = &t->inputs[i];
+		struct stat st;
+		if (f->src == WQI_FILE_LOCAL) {
+			if (stat(f->local, &st) != 0 || !S_ISREG(st.st_mode) || access(f->local, R_OK) != 0)
+				path = f->local;
+		} else if (f->src == WQI_FILE_DIR && f->recursive) {
+			if (stat(f->local, &st) != 0 || !S_ISDIR(st.st_mode) || access(f->local, R_OK | X_OK) != 0)
+				path = f->local;
+		}
+	}
+	char *msg = NULL;
+	int n = path ? asprintf(&msg, "work_queue: task %llu: input file '%s' not found", (unsigned long long)t->taskid, path)
+		     : asprintf(&msg, "work_queue: task %llu: an input file could not be read", (unsigned long long)t->taskid);
+	if (n < 0)
+		return;
+	wqi_warn("%s", msg);
+	free(t->output);
+	t->output = msg;
+	t->output_len = (uint64_t)n;
+}
 
 int64_t wqi_task_cores_wanted(const struct work_queue_task *t)
 {

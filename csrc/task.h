@@ -99,6 +99,7 @@ struct work_queue_task {
 	struct wqi_worker *worker;        /* where it runs, or NULL */
 	int64_t a_cores, a_memory, a_disk, a_gpus; /* allocation on that worker */
 	size_t heap_idx;                  /* index in the ready heap, or SIZE_MAX */
+	size_t parked_idx;                /* index in q->parked, or SIZE_MAX */
 	int64_t qseq;                     /* order among equal priorities (lower first) */
 	int64_t submit_seq;               /* order of submission, kept across requeues */
 	struct wqi_list wnode;            /* on its worker's task list */
@@ -125,6 +126,9 @@ void wqi_task_discard_outputs(struct work_queue_task *t);
 char *wqi_task_tmp_path(const struct work_queue_task *t, const struct wqi_file *f);
 /* 1 if w (host name, "ip", "ip:port" or worker id given) is one of t's preferred hosts. */
 int wqi_task_prefers(const struct work_queue_task *t, const char *hostname, const char *ip, const char *addr, const char *worker_id);
+/* Set t's output to a sentence naming its first missing or unreadable
+ * local input ("work_queue: task N: input file 'PATH' not found") and warn. */
+void wqi_task_note_missing_input(struct work_queue_task *t);
 /* Cores a waiting task asks for (1 when nothing is declared), for hungry(). */
 int64_t wqi_task_cores_wanted(const struct work_queue_task *t);
 

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "catalog_client.h"
 #include "debug.h"
 #include "work_queue.h"
 #include "worker/resources.h"
@@ -22,14 +23,24 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"Usage: %s [options] HOST PORT\n"
 		"       %s [options] HOST:PORT\n"
+		"       %s [options] -M PROJECT [-C CATALOG[:PORT][,...]]\n"
 		"\n"
 		"Connect to the work_queue master at HOST PORT and run the tasks it sends.\n"
+		"With -M, find the master through the catalog server(s) instead: the live\n"
+		"master of PROJECT heard from most recently, looked up again whenever the\n"
+		"worker has no master, so it follows the project when its master restarts.\n"
 		"When the master goes away the worker drops its tasks and cache and\n"
 		"reconnects (1 s backoff doubling to 30 s) until the idle timeout.\n"
 		"A task that declared memory or disk is sampled every 0.5 s (RSS of its\n"
 		"processes, bytes under its sandbox) and killed when over it (result 16).\n"
 		"\n"
 		"Options:\n"
+		"  -M, --master-name NAME  the project to work for: a POSIX extended regular\n"
+		"                       expression matched against the whole project name\n"
+		"                       (not with HOST PORT)\n"
+		"  -C, --catalog HOST[:PORT][,HOST[:PORT]...]\n"
+		"                       catalog servers for -M (default: CATALOG_HOST and\n"
+		"                       CATALOG_PORT; port 9097 when not given)\n"
 		"  --cores N            cores offered (default: detected: CPU affinity,\n"
 		"                       lowered by a cgroup CPU quota)\n"
 		"  --memory MB          memory offered in MB (default: detected: MemTotal,\n"
@@ -55,7 +66,7 @@ static void usage(FILE *f, const char *prog)
 		"Exit status: 0 when the master said EXIT, the idle timeout passed, or a\n"
 		"signal (TERM, INT, HUP) asked it to stop; 1 on a usage error, a REJECT\n"
 		"from the master, or a setup failure.\n",
-		prog, prog);
+		prog, prog, prog);
 }
 
 /* A whole number in [lo, hi] from option opt, or exit 1 naming the problem. */
@@ -100,6 +111,8 @@ int main(int argc, char **argv)
 	enum { OPT_CORES = 1000, OPT_MEMORY, OPT_DISK, OPT_GPUS, OPT_SINGLE, OPT_SLOW };
 	static const struct option longopts[] = {
 		{ "cores", required_argument, NULL, OPT_CORES },
+		{ "master-name", required_argument, NULL, 'M' },
+		{ "catalog", required_argument, NULL, 'C' },
 		{ "memory", required_argument, NULL, OPT_MEMORY },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "gpus", required_argument, NULL, OPT_GPUS },
@@ -119,13 +132,15 @@ int main(int argc, char **argv)
 	const char *debug_file = NULL;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:t:do:hv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:t:do:hvM:C:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CORES: cfg.res.cores = parse_num(prog, "--cores", optarg, 0, 1 << 20); break;
 		case OPT_MEMORY: cfg.res.memory_mb = parse_num(prog, "--memory", optarg, 0, 1LL << 40); break;
 		case OPT_DISK: cfg.res.disk_mb = parse_num(prog, "--disk", optarg, 0, 1LL << 40); break;
 		case OPT_GPUS: cfg.res.gpus = parse_num(prog, "--gpus", optarg, 0, 1 << 20); break;
 		case 's': cfg.workdir_parent = optarg; break;
+		case 'M': cfg.master_name = optarg; break;
+		case 'C': cfg.catalogs = optarg; break;
 		case 't': cfg.idle_timeout_s = (int)parse_num(prog, "--timeout", optarg, 1, INT_MAX / 2); break;
 		case OPT_SINGLE: cfg.single_shot = 1; break;
 		case OPT_SLOW: cfg.test_slow_us = parse_seconds(prog, "--test-slow", optarg); break;
@@ -144,7 +159,37 @@ int main(int argc, char **argv)
 	char hostbuf[1024];
 	const char *portstr = NULL;
 	int nargs = argc - optind;
-	if (nargs == 1) {
+	char *env_catalogs = NULL;
+	if (cfg.master_name) {
+		/* -M: the master comes from the catalogs; HOST PORT would contradict it */
+		if (nargs > 0) {
+			fprintf(stderr, "%s: give either HOST PORT or -M PROJECT, not both (see --help)\n", prog);
+			return 1;
+		}
+		regex_t re;
+		char err[256];
+		if (!*cfg.master_name || wqi_catalog_regcomp(&re, cfg.master_name, err, sizeof err) < 0) {
+			fprintf(stderr, "%s: -M '%s' is not a valid regular expression: %s\n", prog, cfg.master_name,
+				*cfg.master_name ? err : "empty");
+			return 1;
+		}
+		regfree(&re);
+		if (!cfg.catalogs)
+			cfg.catalogs = env_catalogs = wqi_catalog_env_hosts();
+		struct wqi_catalog_host hs[WQI_CATALOG_MAX_HOSTS];
+		if (!cfg.catalogs) {
+			fprintf(stderr, "%s: -M needs a catalog: -C HOST[:PORT] or CATALOG_HOST (see --help)\n", prog);
+			return 1;
+		}
+		if (wqi_catalog_parse_hosts(cfg.catalogs, WQI_CATALOG_DEFAULT_PORT, hs, WQI_CATALOG_MAX_HOSTS) < 0) {
+			fprintf(stderr, "%s: -C expects HOST[:PORT][,HOST[:PORT]...] (at most %d), not '%s'\n", prog,
+				WQI_CATALOG_MAX_HOSTS, cfg.catalogs);
+			return 1;
+		}
+	} else if (cfg.catalogs) {
+		fprintf(stderr, "%s: -C/--catalog is only used with -M PROJECT (see --help)\n", prog);
+		return 1;
+	} else if (nargs == 1) {
 		const char *colon = strrchr(argv[optind], ':');
 		if (!colon || colon == argv[optind] || (size_t)(colon - argv[optind]) >= sizeof hostbuf) {
 			fprintf(stderr, "%s: expected HOST PORT or HOST:PORT, got '%s' (see --help)\n", prog, argv[optind]);
@@ -158,10 +203,11 @@ int main(int argc, char **argv)
 		cfg.host = argv[optind];
 		portstr = argv[optind + 1];
 	} else {
-		fprintf(stderr, "%s: expected HOST PORT or HOST:PORT, got %d arguments (see --help)\n", prog, nargs);
+		fprintf(stderr, "%s: expected HOST PORT, HOST:PORT or -M PROJECT, got %d arguments (see --help)\n", prog, nargs);
 		return 1;
 	}
-	cfg.port = (int)parse_num(prog, "the port", portstr, 1, 65535);
+	if (!cfg.master_name)
+		cfg.port = (int)parse_num(prog, "the port", portstr, 1, 65535);
 	if (!cfg.workdir_parent) {
 		const char *t = getenv("TMPDIR");
 		cfg.workdir_parent = t && *t ? t : "/tmp";
@@ -182,11 +228,13 @@ int main(int argc, char **argv)
 		cfg.res.gpus = det.gpus;
 	raise_nofile();
 	if (debug)
-		fprintf(stderr, "wq_worker %s: master %s:%d, workdir %s/worker-%d-%d, cores %" PRId64 ", memory %" PRId64
+		fprintf(stderr, "wq_worker %s: master %s:%d%s%s, workdir %s/worker-%d-%d, cores %" PRId64 ", memory %" PRId64
 			" MB, disk %" PRId64 " MB, gpus %" PRId64 ", idle timeout %d s\n",
-			work_queue_version(), cfg.host, cfg.port, cfg.workdir_parent, (int)getuid(), (int)getpid(),
+			work_queue_version(), cfg.host ? cfg.host : "(from the catalog)", cfg.port,
+			cfg.master_name ? ", project " : "", cfg.master_name ? cfg.master_name : "", cfg.workdir_parent, (int)getuid(), (int)getpid(),
 			cfg.res.cores, cfg.res.memory_mb, cfg.res.disk_mb, cfg.res.gpus, cfg.idle_timeout_s);
 	int rc = wqi_wk_run(&cfg);
+	free(env_catalogs);
 	wqi_debug_close();
 	return rc;
 }

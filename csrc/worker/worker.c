@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "net.h"
 #include "util.h"
+#include "catalog_client.h"
 #include "work_queue.h"
 #include "worker/exec.h"
 #include "worker/fetch.h"
@@ -211,7 +212,7 @@ static void drop_master(struct wqi_wk *w, const char *why)
 {
 	if (!w->link)
 		return;
-	wqi_warn("disconnected from master %s:%d: %s", w->cfg->host, w->cfg->port, why);
+	wqi_warn("disconnected from master %s:%d: %s", w->host, w->port, why);
 	while (w->tasks)
 		wqi_wk_loop_task_discard(w, w->tasks);
 	stream_close(w);
@@ -337,7 +338,7 @@ static void on_signals(struct wqi_wk *w)
  */
 static int connect_master(struct wqi_wk *w, const char *worker_id)
 {
-	int fd = wqi_net_connect(w->cfg->host, w->cfg->port, w->cfg->connect_timeout_ms);
+	int fd = wqi_net_connect(w->host, w->port, w->cfg->connect_timeout_ms);
 	if (fd < 0)
 		return fd;
 	w->link = wqi_link_create(fd);
@@ -351,7 +352,7 @@ static int connect_master(struct wqi_wk *w, const char *worker_id)
 	struct wqi_msg_hello h = {
 		WQI_PROTO_VERSION, wqi_str_c(work_queue_version()), wqi_str_c(wqi_hostname()), wqi_str_c("linux"),
 		wqi_str_c(u.machine), wqi_str_c(worker_id), w->cfg->res.cores, w->cfg->res.memory_mb,
-		w->cfg->res.disk_mb, w->cfg->res.gpus, wqi_str_c(""), wqi_str_c(""),
+		w->cfg->res.disk_mb, w->cfg->res.gpus, wqi_str_c(w->project), wqi_str_c(""),
 	};
 	struct wqi_buf *out = wqi_link_out(w->link);
 	int rc = wqi_proto_put_preamble(out);
@@ -374,7 +375,7 @@ static int connect_master(struct wqi_wk *w, const char *worker_id)
 		w->link = NULL;
 		return rc;
 	}
-	WQI_DEBUG("connected to master %s:%d as %s", w->cfg->host, w->cfg->port, worker_id);
+	WQI_DEBUG("connected to master %s:%d as %s", w->host, w->port, worker_id);
 	return 0;
 }
 
@@ -516,6 +517,38 @@ static int setup_signals(struct wqi_wk *w)
 }
 
 /*
+ * Connect to the master: the one named on the command line, or with -M
+ * the masters of the project the catalogs know, newest first, until one
+ * takes the connection (its address as the catalog saw it, then its host
+ * name). A lost master is looked up again, so the worker follows the
+ * project to wherever its master restarts. 0 or a negative code.
+ */
+static int find_and_connect(struct wqi_wk *w, const char *worker_id)
+{
+	if (!w->cfg->master_name)
+		return connect_master(w, worker_id);
+	static struct wqi_catalog_master m[16];
+	int n = wqi_wk_lookup(w->cfg, m, 16, w->cfg->connect_timeout_ms);
+	for (int i = 0; i < n && !w->quit; i++) {
+		const char *cands[2] = { m[i].address, m[i].name };
+		for (int c = 0; c < 2; c++) {
+			if (!*cands[c] || (c == 1 && strcmp(cands[0], cands[1]) == 0))
+				continue;
+			size_t hl = strnlen(cands[c], sizeof w->host - 1);
+			memcpy(w->host, cands[c], hl);
+			w->host[hl] = 0;
+			w->port = m[i].port;
+			memcpy(w->project, m[i].project, sizeof w->project); /* same size, NUL-terminated */
+			if (connect_master(w, worker_id) == 0) {
+				wqi_warn("connected to master %s:%d of project '%s' (from the catalog)", w->host, w->port, m[i].project);
+				return 0;
+			}
+		}
+	}
+	return WQ_ECONNECT;
+}
+
+/*
  * The connect/run/reconnect cycle, until told to quit. Every new attempt
  * after a failed connect or a lost master waits the backoff (1 s doubling
  * to 30 s, back to 1 s after a master welcomed us), so a master that
@@ -551,11 +584,14 @@ static void run(struct wqi_wk *w)
 			wait_signals(w, ms_until(next_try < idle_end ? next_try : idle_end, now, 60000));
 			continue;
 		}
-		if (connect_master(w, worker_id) == 0) {
+		if (find_and_connect(w, worker_id) == 0) {
 			connected_once = 1;
 			continue;
 		}
-		WQI_DEBUG("cannot connect to %s:%d, retrying in %" PRIu64 " s", w->cfg->host, w->cfg->port, backoff / SEC);
+		if (w->cfg->master_name)
+			WQI_DEBUG("no master of project '%s' reachable, looking again in %" PRIu64 " s", w->cfg->master_name, backoff / SEC);
+		else
+			WQI_DEBUG("cannot connect to %s:%d, retrying in %" PRIu64 " s", w->host, w->port, backoff / SEC);
 		next_try = now + backoff;
 		backoff = backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : backoff * 2;
 	}
@@ -566,6 +602,9 @@ int wqi_wk_run(const struct wqi_wk_config *cfg)
 	struct wqi_wk w;
 	memset(&w, 0, sizeof w);
 	w.cfg = cfg;
+	if (cfg->host)
+		snprintf(w.host, sizeof w.host, "%s", cfg->host);
+	w.port = cfg->port;
 	w.stream_fd = -1;
 	w.sigfd = -1;
 	w.exit_code = 0;

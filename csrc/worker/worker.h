@@ -29,8 +29,10 @@ struct wqi_link;
 struct wqi_wk_task;
 
 struct wqi_wk_config {
-	const char *host;            /* master's host name or address */
+	const char *host;            /* master's host name or address (NULL with master_name) */
 	int port;                    /* master's port */
+	const char *master_name;     /* -M: project regex to look up in the catalogs, else NULL */
+	const char *catalogs;        /* -C / CATALOG_HOST: "host:port,..." for -M */
 	struct wqi_wk_resources res;    /* what is offered */
 	const char *workdir_parent;  /* the workdir is <this>/worker-<uid>-<pid> */
 	int idle_timeout_s;          /* exit after this long without a task (900) */
@@ -43,6 +45,9 @@ struct wqi_wk_config {
 /* The worker's state (one per process). */
 struct wqi_wk {
 	const struct wqi_wk_config *cfg;
+	char host[256];              /* the master connected to (or last tried) */
+	int port;
+	char project[1024];          /* with -M: the project of that master, else "" */
 	char *workdir;               /* WORKDIR */
 	struct wqi_loop *loop;
 	int sigfd;                   /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
@@ -71,6 +76,15 @@ int wqi_wk_run(const struct wqi_wk_config *cfg);
 
 /* Defaults for a config (everything but host and port). */
 void wqi_wk_config_defaults(struct wqi_wk_config *cfg);
+
+/* ---- lookup.c: -M ---- */
+
+/* Ask the catalogs of cfg->catalogs for live masters whose project matches
+ * cfg->master_name (whole name, POSIX ERE): newest first, at most max.
+ * Blocks (each catalog at most timeout_ms); only called with no master.
+ * Returns how many, 0 when none matched or no catalog answered. */
+struct wqi_catalog_master;
+int wqi_wk_lookup(const struct wqi_wk_config *cfg, struct wqi_catalog_master *out, int max, int timeout_ms);
 
 /* ---- between worker.c and messages.c ---- */
 

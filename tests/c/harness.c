@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -521,8 +522,10 @@ struct h_worker *h_worker_start_in(const char *host, int port, const char *workd
 	argv[argc++] = w->workdir;
 	for (char *save = NULL, *tok = strtok_r(extra_copy, " ", &save); tok && argc < 58; tok = strtok_r(NULL, " ", &save))
 		argv[argc++] = tok;
-	argv[argc++] = host;
-	argv[argc++] = port_s;
+	if (host) { /* NULL: no HOST PORT (a worker given -M in extra) */
+		argv[argc++] = host;
+		argv[argc++] = port_s;
+	}
 	argv[argc] = NULL;
 
 	pid_t parent = getpid();
@@ -557,6 +560,13 @@ struct h_worker *h_worker_start(int port, const char *extra)
 	char dir[512];
 	snprintf(dir, sizeof dir, "%s/worker%d", root, n_workers);
 	return h_worker_start_in("127.0.0.1", port, dir, extra);
+}
+
+struct h_worker *h_worker_start_args(const char *args)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/worker%d", root, n_workers);
+	return h_worker_start_in(NULL, 0, dir, args);
 }
 
 int h_worker_signal(struct h_worker *w, int sig)
@@ -797,4 +807,126 @@ int h_http_start(const char *dir)
 	close(lfd);
 	other_children[n_other++] = pid;
 	return port;
+}
+
+/* ---- catalog server and HTTP clients ---- */
+
+pid_t h_catalog_start(int *port, const char *extra)
+{
+	if (n_other >= H_MAX_CHILDREN)
+		return -1;
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	const char *path = getenv("WQ_CATALOG_SERVER");
+	char extra_copy[1024];
+	snprintf(extra_copy, sizeof extra_copy, "%s", extra ? extra : "");
+	const char *argv[40];
+	int argc = 0;
+	argv[argc++] = path && *path ? path : "build/wq_catalog_server";
+	argv[argc++] = "--port";
+	argv[argc++] = "0";
+	argv[argc++] = "--debug-file";
+	argv[argc++] = h_path("catalog%d.debug", n_other);
+	for (char *save = NULL, *tok = strtok_r(extra_copy, " ", &save); tok && argc < 38; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	pid_t parent = getpid();
+	pid_t pid = fork_child();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(pfd[1], 1);
+		execv(argv[0], (char *const *)argv);
+		fprintf(stderr, "cannot exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	other_children[n_other++] = pid;
+	char line[256];
+	size_t n = 0;
+	uint64_t end = h_mono_ms() + 10000;
+	while (n < sizeof line - 1 && !memchr(line, '\n', n) && h_mono_ms() < end) {
+		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		ssize_t r = read(pfd[0], line + n, sizeof line - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(pfd[0]);
+	line[n] = 0;
+	if (sscanf(line, "wq_catalog_server: listening on port %d", port) != 1)
+		return -1;
+	return pid;
+}
+
+int h_http_get(struct work_queue *q, int port, const char *path, char **body, int timeout_ms)
+{
+	*body = NULL;
+	int fd = h_connect(port);
+	if (fd < 0)
+		return -1;
+	char req[1200];
+	int rl = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (write_all(fd, req, (size_t)rl) < 0) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int done = 0;
+	uint64_t end = h_mono_ms() + (uint64_t)timeout_ms;
+	while (!done && h_mono_ms() < end) {
+		if (q)
+			h_pump(q, 10); /* the master answers only inside its loop */
+		else {
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+			poll(&pf, 1, 50);
+		}
+		for (;;) {
+			if (cap - len < 65536) {
+				char *nb = realloc(buf, cap + 65536 + 1);
+				if (!nb) {
+					done = -1;
+					break;
+				}
+				buf = nb;
+				cap += 65536;
+			}
+			ssize_t r = read(fd, buf + len, cap - len);
+			if (r > 0) {
+				len += (size_t)r;
+				continue;
+			}
+			if (r == 0)
+				done = 1;
+			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				done = -1;
+			break;
+		}
+	}
+	close(fd);
+	int status = -1;
+	if (done == 1 && buf) {
+		buf[len] = 0;
+		char *sep = strstr(buf, "\r\n\r\n");
+		if (sscanf(buf, "HTTP/1.%*d %d", &status) == 1 && sep) {
+			size_t off = (size_t)(sep + 4 - buf);
+			memmove(buf, buf + off, len - off + 1);
+			*body = buf;
+			return status;
+		}
+		status = -1;
+	}
+	free(buf);
+	return status;
 }

@@ -79,6 +79,9 @@ struct h_worker {
 struct h_worker *h_worker_start(int port, const char *extra);
 /* Same, with an explicit workdir (created if missing) and host. */
 struct h_worker *h_worker_start_in(const char *host, int port, const char *workdir, const char *extra);
+/* Start wq_worker without HOST PORT (args must say where: -M NAME -C ...);
+ * the same defaults and private workdir as h_worker_start. */
+struct h_worker *h_worker_start_args(const char *args);
 int h_worker_signal(struct h_worker *w, int sig);
 /* Wait up to timeout_ms for the worker to exit; 1 if it did (w->status set). */
 int h_worker_reap(struct h_worker *w, int timeout_ms);
@@ -107,5 +110,16 @@ int h_connect(int port);
 /* Serve the files of dir over HTTP/1.0 from a forked child on 127.0.0.1,
  * port 0; returns the port (or -1). The child dies with the test. */
 int h_http_start(const char *dir);
+
+/* Start the catalog server ($WQ_CATALOG_SERVER, default
+ * build/wq_catalog_server) on a free port with extra options (space-separated,
+ * may be NULL); *port set from its first line. Its pid (killed at cleanup),
+ * or -1. */
+pid_t h_catalog_start(int *port, const char *extra);
+/* GET path from 127.0.0.1:port (HTTP/1.0) within timeout_ms, running the
+ * master q's loop meanwhile when q is not NULL (a master answers only inside
+ * wait). Returns the status code and sets *body (malloc'd, NUL-terminated),
+ * or -1 (*body NULL). */
+int h_http_get(struct work_queue *q, int port, const char *path, char **body, int timeout_ms);
 
 #endif
