@@ -52,7 +52,18 @@ if ! python3 -m venv --help >/dev/null 2>&1; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q . pytest pytest-timeout numpy ruff
+.venv/bin/pip install -q ".[test,plot]" ruff
+end
+
+begin "browser for the dashboard test (Debian's chromium)"
+if ! command -v chromium >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	else
+		echo "the dashboard test needs Debian's chromium (apt-get install chromium)" >&2; exit 1
+	fi
+fi
+chromium --version
 end
 
 begin "Python: ruff"

@@ -4,7 +4,9 @@ The extension work_queue._core is the Cython layer (work_queue/_core.pyx)
 linked with the C library compiled from csrc/*.c (minus the *_test.c unit
 tests). The native worker, wq_worker, is linked from csrc/worker/*.c and the
 same library objects, and ships inside the package as work_queue/bin/wq_worker;
-the console scripts wq_worker and work_queue_worker exec it.
+the console scripts wq_worker and work_queue_worker exec it. The catalog
+server, wq_catalog_server, is linked the same way from csrc/catalog/*.c and
+ships as work_queue/bin/wq_catalog_server (console script wq_catalog_server).
 
 The C sources are compiled with the project's flags (-std=c11 -D_GNU_SOURCE
 -Wall -Wextra -Werror -Wno-unused-parameter). The Cython-generated C gets
@@ -34,7 +36,27 @@ def c_sources(folder):
 
 class BuildWithWorker(build_ext):
     """build_ext that first compiles the C library (strict flags) and links it
-    into the extension, then links wq_worker next to the extension."""
+    into the extension, then links wq_worker and wq_catalog_server into bin/
+    next to the extension."""
+
+    def link_program(self, name, folder, lib_objs, bindir):
+        """Compile folder's non-test sources and link them with the library
+        objects into the executable bindir/name."""
+        objs = self.compiler.compile(
+            c_sources(folder),
+            output_dir=self.build_temp,
+            include_dirs=INCLUDE,
+            extra_postargs=CSTD + WARN,
+            debug=self.debug,
+        )
+        self.compiler.link_executable(
+            objs + list(lib_objs),
+            name,
+            output_dir=bindir,
+            libraries=["m"],
+            debug=self.debug,
+        )
+        os.chmod(os.path.join(bindir, name), 0o755)
 
     def build_extension(self, ext):
         lib_objs = self.compiler.compile(
@@ -47,23 +69,10 @@ class BuildWithWorker(build_ext):
         ext.extra_objects = list(lib_objs)
         super().build_extension(ext)
 
-        worker_objs = self.compiler.compile(
-            c_sources("csrc/worker"),
-            output_dir=self.build_temp,
-            include_dirs=INCLUDE,
-            extra_postargs=CSTD + WARN,
-            debug=self.debug,
-        )
         bindir = os.path.join(os.path.dirname(self.get_ext_fullpath(ext.name)), "bin")
         os.makedirs(bindir, exist_ok=True)
-        self.compiler.link_executable(
-            worker_objs + list(lib_objs),
-            "wq_worker",
-            output_dir=bindir,
-            libraries=["m"],
-            debug=self.debug,
-        )
-        os.chmod(os.path.join(bindir, "wq_worker"), 0o755)
+        self.link_program("wq_worker", "csrc/worker", lib_objs, bindir)
+        self.link_program("wq_catalog_server", "csrc/catalog", lib_objs, bindir)
 
 
 cython_warn = [w for w in WARN if not (w == "-Werror" and os.environ.get("WQ_CYTHON_NO_WERROR"))]
@@ -76,7 +85,8 @@ core = Extension(
     include_dirs=["csrc/include"],
     extra_compile_args=CSTD + cython_warn,
     libraries=["m"],
-    depends=glob.glob("csrc/*.h") + glob.glob("csrc/include/*.h") + c_sources("csrc"),
+    depends=glob.glob("csrc/*.h") + glob.glob("csrc/include/*.h") + c_sources("csrc")
+    + glob.glob("csrc/worker/*.[ch]") + glob.glob("csrc/catalog/*.[ch]"),
 )
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ struct wqi_worker {
 	uint64_t serial;               /* unique per connection (from 1) */
 	char ip[64];                   /* addr without the port */
 	int blocked;                   /* matches a blocked host: kept off q->avail */
+	int http;                      /* a status client: its bytes are not worker traffic */
 	int fast_aborts;               /* tasks fast-aborted on it */
 	struct wqi_list n_doom;        /* on q->doomed: to disconnect after a fast-abort check */
 	uint64_t avail_seq;            /* when it last joined q->avail (FCFS order) */

@@ -87,8 +87,10 @@ void wqi_io_close(struct work_queue *q, struct wqi_worker *w, int is_warn, const
 	if (w->link) {
 		if (q->loop)
 			wqi_loop_del(q->loop, wqi_link_fd(w->link));
-		q->closed_bytes_sent += wqi_link_bytes_sent(w->link);
-		q->closed_bytes_received += wqi_link_bytes_received(w->link);
+		if (!w->http) { /* status traffic is not worker traffic */
+			q->closed_bytes_sent += wqi_link_bytes_sent(w->link);
+			q->closed_bytes_received += wqi_link_bytes_received(w->link);
+		}
 	}
 	wqi_dispatch_worker_gone(q, w); /* sets WQI_W_DEAD */
 	if (wqi_list_linked(&w->n_flush))
@@ -207,6 +209,7 @@ static void classify(struct work_queue *q, struct wqi_worker *w)
 	case WQI_PEER_HTTP:
 		/* a status client (master_status.c): its request head comes next */
 		w->state = WQI_W_HTTP;
+		w->http = 1;
 		w->close_by_us = wqi_mono_us() + STATUS_US;
 		if (q->next_timer_us == 0 || w->close_by_us < q->next_timer_us)
 			q->next_timer_us = w->close_by_us;

@@ -25,7 +25,7 @@ void work_queue_get_stats(struct work_queue *q, struct work_queue_stats *s)
 	struct wqi_list *n, *nx;
 	wqi_list_foreach_safe(n, nx, &q->workers) {
 		struct wqi_worker *w = wqi_container_of(n, struct wqi_worker, n_all);
-		if (w->link) {
+		if (w->link && !w->http) {
 			sent += wqi_link_bytes_sent(w->link);
 			recvd += wqi_link_bytes_received(w->link);
 		}

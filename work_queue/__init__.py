@@ -100,19 +100,30 @@ __all__ = [
     "strerror",
     "specify_debug_log",
     "worker_path",
+    "catalog_server_path",
 ] + [name for name in dir(_core) if name.startswith("WORK_QUEUE_")]
 
 _PathArg = Union[str, "os.PathLike[str]"]
 
 
+def _packaged_program(name: str, what: str) -> str:
+    """The path of the executable bin/name shipped inside this package."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"the packaged {what} is missing: {path} (reinstall work_queue)")
+    if not os.access(path, os.X_OK):
+        raise PermissionError(f"the packaged {what} is not executable: {path}")
+    return path
+
+
 def worker_path() -> str:
     """The path of the wq_worker binary shipped inside this package."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "wq_worker")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"the packaged worker is missing: {path} (reinstall work_queue)")
-    if not os.access(path, os.X_OK):
-        raise PermissionError(f"the packaged worker is not executable: {path}")
-    return path
+    return _packaged_program("wq_worker", "worker")
+
+
+def catalog_server_path() -> str:
+    """The path of the wq_catalog_server binary shipped inside this package."""
+    return _packaged_program("wq_catalog_server", "catalog server")
 
 
 def _worker_main() -> None:
@@ -120,6 +131,12 @@ def _worker_main() -> None:
     path = worker_path()
     name = os.path.basename(sys.argv[0]) or "wq_worker"
     os.execv(path, [name] + sys.argv[1:])
+
+
+def _catalog_server_main() -> None:
+    """Console script wq_catalog_server: exec the packaged catalog server."""
+    path = catalog_server_path()
+    os.execv(path, ["wq_catalog_server"] + sys.argv[1:])
 
 
 class WorkQueueStats(types.SimpleNamespace):
@@ -138,20 +155,26 @@ class WorkQueue(_Queue):
     """A queue of tasks and the port its workers connect to.
 
     ``WorkQueue(port=WORK_QUEUE_DEFAULT_PORT, name=None, shutdown=False,
-    debug_log=None)`` listens on port (0: any free port; see ``.port``).
-    ``name`` sets the project name; ``shutdown=True`` asks the connected
-    workers to exit when the queue closes; ``debug_log`` sends the C
-    library's debug log to that file ("" for stderr).
+    stats_log=None, transactions_log=None, debug_log=None)`` listens on port
+    (0: any free port; see ``.port``). ``name`` sets the project name (a
+    named queue advertises itself to the catalogs, see below);
+    ``shutdown=True`` asks the connected workers to exit when the queue
+    closes; ``stats_log`` and ``transactions_log`` write the performance and
+    transactions logs (docs/logs.md) to those files; ``debug_log`` sends the
+    C library's debug log to that file ("" for stderr).
 
-    Keywords beyond the original: ``address`` listens on one address only
-    (default: every interface); ``local_workers=n`` starts n wq_worker
-    processes on this machine (from the installed package) connected to
-    127.0.0.1, each offering ``local_worker_cores`` cores (default 1).
-    Closing the queue (``close()``, the end of a ``with`` block, or garbage
-    collection) stops and reaps them.
+    Keywords beyond the original: ``catalog`` names the catalogs to advertise
+    to, as "host:port,host:port" or a (host, port) pair (else
+    CATALOG_HOST/CATALOG_PORT; no catalog is contacted when none is named);
+    ``address`` listens on one address only (default: every interface);
+    ``local_workers=n`` starts n wq_worker processes on this machine (from
+    the installed package) connected to 127.0.0.1, each offering
+    ``local_worker_cores`` cores (default 1). Closing the queue
+    (``close()``, the end of a ``with`` block, or garbage collection) stops
+    and reaps them.
 
-    Raises OSError when the port is in use, TypeError/ValueError for bad
-    arguments.
+    Raises OSError when the port is in use or a log cannot be opened (naming
+    the file), TypeError/ValueError for bad arguments.
     """
 
     def __init__(
@@ -159,8 +182,11 @@ class WorkQueue(_Queue):
         port: int = WORK_QUEUE_DEFAULT_PORT,
         name: str | None = None,
         shutdown: bool = False,
+        stats_log: _PathArg | None = None,
+        transactions_log: _PathArg | None = None,
         debug_log: _PathArg | None = None,
         *,
+        catalog: str | tuple[str, int] | None = None,
         address: str | None = None,
         local_workers: int = 0,
         local_worker_cores: int = 1,
@@ -174,15 +200,27 @@ class WorkQueue(_Queue):
             raise ValueError(f"local_workers must not be negative (got {local_workers})")
         if debug_log is not None:
             specify_debug_log(debug_log)
+        if catalog is not None and not isinstance(catalog, (str, tuple)):
+            raise TypeError(f"catalog must be a str or a (host, port) tuple, not {type(catalog).__name__}")
         self._open(port, address)
-        if name is not None:
-            self.specify_name(name)
-        if local_workers:
-            try:
+        try:
+            # catalogs before the name: the first advertisement goes to them;
+            # the name before the logs: the transactions log's START names it
+            if isinstance(catalog, tuple):
+                self.specify_catalog_server(*catalog)
+            elif catalog is not None:
+                self.specify_catalog_servers(catalog)
+            if name is not None:
+                self.specify_name(name)
+            if stats_log is not None:
+                self.specify_log(stats_log)
+            if transactions_log is not None:
+                self.specify_transactions_log(transactions_log)
+            if local_workers:
                 self.start_local_workers(local_workers, cores=local_worker_cores)
-            except BaseException:
-                self.close()
-                raise
+        except BaseException:
+            self.close()
+            raise
 
     # -- the embedded default: workers on this machine --
 

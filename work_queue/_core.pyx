@@ -153,6 +153,26 @@ def specify_debug_log(path=None):
            "cannot open the debug log %r" % (path,))
 
 
+# errno around a C call (a plain `errno = 0` in Cython code would make a
+# Python local named errno, not set C's).
+cdef extern from *:
+    """
+    #include <errno.h>
+    static void wqpy_errno_set(int e) { errno = e; }
+    static int wqpy_errno_get(void) { return errno; }
+    """
+    void wqpy_errno_set(int e) nogil
+    int wqpy_errno_get() nogil
+
+
+cdef int _log_open_failed(int err, str what, object path) except -1:
+    """Raise the OSError for a log file the C side could not open (err: the
+    errno it left, 0 if none), naming the path."""
+    if err == 0:
+        err = _errno.EIO
+    raise OSError(err, "cannot open the %s: %s" % (what, _os.strerror(err)), _os.fspath(path))
+
+
 # ---- argument conversion ----
 
 cdef bytes _text(object s, str what):
@@ -233,6 +253,13 @@ cdef int64_t _nonneg(object v, str what) except? -1:
     if v < 0:
         raise ValueError("%s must not be negative (got %d)" % (what, v))
     return v
+
+
+cdef double _number(object v, str what) except? -1.0:
+    """A number argument (int or float, not bool)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError("%s must be a number, not %s" % (what, type(v).__name__))
+    return <double>v
 
 
 cdef inline const char *_cstr(bytes b) noexcept:
@@ -438,6 +465,13 @@ cdef class Task:
         """A WORK_QUEUE_SCHEDULE_* policy for this task alone."""
         self._modifiable()
         work_queue_task_specify_algorithm(self._t, <work_queue_schedule_t>_algorithm(algorithm))
+
+    def specify_preferred_host(self, hostname) -> None:
+        """Prefer workers on this host (host name, address, "ip:port" or worker
+        id; call again to add more). The task waits for one of them up to the
+        queue's preferred-host wait, then goes anywhere."""
+        self._modifiable()
+        work_queue_task_specify_preferred_host(self._t, _text(hostname, "hostname"))
 
     def specify_cores(self, cores) -> None:
         """Cores the task needs (an int >= 0)."""
@@ -928,6 +962,78 @@ cdef class _Queue:
         finally:
             self._release()
 
+    def activate_fast_abort(self, multiplier) -> int:
+        """Fast abort for every category: once 10 tasks of a category have
+        succeeded, a task running longer than multiplier x their average is
+        aborted and runs again elsewhere. multiplier <= 0 turns it off."""
+        cdef double m = _number(multiplier, "multiplier")
+        cdef int rc
+        self._acquire()
+        try:
+            rc = work_queue_activate_fast_abort(self._q, m)
+        finally:
+            self._release()
+        _check(rc, "fast abort")
+        return rc
+
+    def activate_fast_abort_category(self, category, multiplier) -> int:
+        """Fast abort for one category (see activate_fast_abort)."""
+        cdef bytes c = _text(category, "category")
+        cdef double m = _number(multiplier, "multiplier")
+        cdef int rc
+        self._acquire()
+        try:
+            rc = work_queue_activate_fast_abort_category(self._q, c, m)
+        finally:
+            self._release()
+        _check(rc, "fast abort for category %r" % category)
+        return rc
+
+    def block_host(self, host) -> None:
+        """Give no new tasks to workers on host (host name, address, "ip:port"
+        or worker id); tasks running there go on."""
+        cdef bytes h = _text(host, "host")
+        self._acquire()
+        try:
+            work_queue_block_host(self._q, h)
+        finally:
+            self._release()
+
+    def block_host_with_timeout(self, host, timeout) -> None:
+        """Block host for timeout seconds; the block then lifts by itself."""
+        cdef bytes h = _text(host, "host")
+        cdef int64_t s = _nonneg(timeout, "timeout")
+        self._acquire()
+        try:
+            work_queue_block_host_with_timeout(self._q, h, s)
+        finally:
+            self._release()
+
+    def unblock_host(self, host=None) -> None:
+        """Lift the block on host, or on every host when host is None."""
+        cdef bytes h = _text(host, "host") if host is not None else None
+        self._acquire()
+        try:
+            if h is None:
+                work_queue_unblock_all(self._q)
+            else:
+                work_queue_unblock_host(self._q, h)
+        finally:
+            self._release()
+
+    def unblock_all(self) -> None:
+        """Lift every block."""
+        self.unblock_host(None)
+
+    def specify_preferred_host_wait(self, seconds) -> None:
+        """Seconds a task with preferred hosts waits for one (default 5)."""
+        cdef int64_t s = _nonneg(seconds, "seconds")
+        self._acquire()
+        try:
+            work_queue_specify_preferred_host_wait(self._q, s)
+        finally:
+            self._release()
+
     def specify_task_order(self, int order) -> None:
         """WORK_QUEUE_TASK_ORDER_FIFO (default) or _LIFO among equal priorities."""
         if order != WORK_QUEUE_TASK_ORDER_FIFO and order != WORK_QUEUE_TASK_ORDER_LIFO:
@@ -983,6 +1089,94 @@ cdef class _Queue:
             work_queue_specify_master_mode(self._q, mode)
         finally:
             self._release()
+
+    def specify_catalog_server(self, hostname, int port) -> None:
+        """Advertise to the catalog at hostname:port (only while the queue has
+        a name). Replaces catalogs named before; CATALOG_HOST/CATALOG_PORT
+        name one when this is never called."""
+        cdef bytes h = _text(hostname, "hostname")
+        if not h:
+            raise ValueError("hostname must not be empty")
+        if port < 1 or port > 65535:
+            raise ValueError("port must be from 1 to 65535, not %d" % port)
+        self._acquire()
+        try:
+            work_queue_specify_catalog_server(self._q, h, port)
+        finally:
+            self._release()
+
+    def specify_catalog_servers(self, hosts) -> None:
+        """Advertise to several catalogs: "host:port,host:port" (a port may be
+        left out for the default 9097)."""
+        cdef bytes h = _text(hosts, "hosts")
+        if not h.strip(b" ,"):
+            raise ValueError("hosts must name at least one catalog")
+        self._acquire()
+        try:
+            work_queue_specify_catalog_servers(self._q, h)
+        finally:
+            self._release()
+
+    def specify_catalog_update_interval(self, seconds) -> None:
+        """Seconds between two advertisements to the catalogs (default 10)."""
+        cdef int64_t s = _nonneg(seconds, "seconds")
+        if s < 1:
+            raise ValueError("seconds must be at least 1")
+        self._acquire()
+        try:
+            work_queue_specify_catalog_update_interval(self._q, <int>min(s, 0x7fffffff))
+        finally:
+            self._release()
+
+    def specify_log(self, path) -> None:
+        """Write the performance log (docs/logs.md) to path: a header line,
+        then the stats every few seconds while wait() runs. OSError naming
+        the path if it cannot be opened."""
+        cdef bytes p = _path(path, "path")
+        cdef int ok
+        cdef int err
+        self._acquire()
+        try:
+            wqpy_errno_set(0)
+            ok = work_queue_specify_log(self._q, p)
+            err = wqpy_errno_get()
+        finally:
+            self._release()
+        if not ok:
+            _log_open_failed(err, "performance log", path)
+
+    def specify_transactions_log(self, path) -> None:
+        """Write the transactions log (docs/logs.md) to path: one line per
+        task and worker event. OSError naming the path if it cannot be
+        opened."""
+        cdef bytes p = _path(path, "path")
+        cdef int ok
+        cdef int err
+        self._acquire()
+        try:
+            wqpy_errno_set(0)
+            ok = work_queue_specify_transactions_log(self._q, p)
+            err = wqpy_errno_get()
+        finally:
+            self._release()
+        if not ok:
+            _log_open_failed(err, "transactions log", path)
+
+    def _stats_json(self) -> str:
+        """work_queue_get_stats_json(): the stats as the master reports them
+        in JSON (the same text as its /summary fields)."""
+        cdef char *j
+        self._acquire()
+        try:
+            j = work_queue_get_stats_json(self._q)
+        finally:
+            self._release()
+        if j == NULL:
+            raise MemoryError()
+        try:
+            return (<bytes>j).decode("utf-8", "replace")
+        finally:
+            free(j)
 
     @property
     def port(self) -> int:

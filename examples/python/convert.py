@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """convert.py - the distributed-convert example of the Work Queue paper, in Python.
 
-    python convert.py [-p PORT] [-w N] [-c CONVERTER] EXT FILE...
+    python convert.py [-p PORT] [-w N] [-c CONVERTER] [-N NAME] [-C CATALOG]
+                      [--stats-log LOG] [--transactions-log LOG] EXT FILE...
 
 Submits one task per input file, 'convert IN OUT', where OUT is IN with its
 extension replaced by EXT; sends IN and brings OUT back next to IN, then
 prints the command and result of each task as it completes. Exits non-zero
 if any task failed.
+
+-N NAME names the project: the queue advertises itself to the catalog (-C,
+else CATALOG_HOST/CATALOG_PORT), so that workers started anywhere with
+'wq_worker -M NAME' find it, and 'wq_status' lists it. --stats-log and
+--transactions-log write the two logs (docs/logs.md); 'wq_plot LOG -o x.png'
+draws the first.
 
 Workers: -w N starts N local workers on this machine (the embedded default;
 default 2, 0 for none); any other wq_worker that can reach the port may join
@@ -57,6 +64,12 @@ def main(argv=None):
     ap.add_argument("-w", "--local-workers", type=int, default=2, help="local workers to start (default 2)")
     ap.add_argument("-c", "--converter", help="converter script to ship when ImageMagick is absent")
     ap.add_argument("ext", help="extension of the outputs, e.g. pgm")
+    ap.add_argument("-N", "--name",
+                    help="project name: advertise to the catalog (workers: wq_worker -M NAME)")
+    ap.add_argument("-C", "--catalog", help="catalog(s) to advertise to, HOST:PORT[,HOST:PORT] "
+                    "(default: CATALOG_HOST/CATALOG_PORT)")
+    ap.add_argument("--stats-log", help="write the performance log here (draw it with wq_plot)")
+    ap.add_argument("--transactions-log", help="write the transactions log here")
     ap.add_argument("files", nargs="+", help="input files")
     args = ap.parse_args(argv)
 
@@ -67,7 +80,9 @@ def main(argv=None):
             print("convert.py: no ImageMagick and no converter to ship (use -c)", file=sys.stderr)
             return 2
 
-    with WorkQueue(port=args.port, local_workers=args.local_workers) as wq:
+    with WorkQueue(port=args.port, name=args.name, stats_log=args.stats_log,
+                   transactions_log=args.transactions_log, catalog=args.catalog,
+                   local_workers=args.local_workers) as wq:
         print("listening on port %d" % wq.port, flush=True)
         for input_file in args.files:
             output_file = output_name(input_file, args.ext)

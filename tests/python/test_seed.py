@@ -1,8 +1,5 @@
 """The seed paper's two programs, run as they are written (Python 3 print
 aside) in their own process, against real workers.
-
-Left out until the C side has it: the seed's wq.activate_fast_abort(1.5)
-line (work_queue_activate_fast_abort is not in the C header yet).
 """
 
 import os
@@ -17,6 +14,7 @@ from {module} import *
 wq = WorkQueue()                      # default port 9123
 wq.specify_name('project.name')
 wq.specify_algorithm(WORK_QUEUE_SCHEDULE_FILES)
+wq.activate_fast_abort(1.5)
 task = Task('date > output.txt')
 task.specify_output_file('output.txt')
 wq.submit(task)
