@@ -1,5 +1,12 @@
 /*
  * exec.c - sandboxes, spawning, limits and cleanup of the worker's tasks.
+ *
+ * Empty sandboxes and empty output files are recycled: on an ext4 mounted
+ * with `discard` a mkdir + rmdir costs about 230 us and a create + unlink
+ * about 70 us, a rename about 15 us, and all of it sat on the round trip
+ * of every short task. A task's empty sandbox (and its empty .out file) is
+ * renamed to WORKDIR/.spare.N at cleanup and renamed back for a later
+ * task; anything not empty, or not as we made it, is removed as before.
  */
 #include "worker/exec.h"
 
@@ -24,6 +31,114 @@
 #include "worker/cgroup.h"
 
 #define PATH_LEN (2 * WQI_NAME_MAX + 512)
+#define SPARE_MAX 16   /* recycled sandboxes (and output files) kept */
+
+/* A pool of recycled paths of one kind (empty directories or empty files). */
+struct spare_pool {
+	char *path[SPARE_MAX];   /* WORKDIR/.spare.N[.out], malloc'd */
+	int n;
+};
+
+static struct spare_pool spare_dirs, spare_outs;   /* the worker is one thread */
+static unsigned spare_seq;                         /* makes spare names unique */
+
+/* Length of the directory part of path ("a/b/c" -> 3), 0 when none. */
+static size_t dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? (size_t)(slash - path) : 0;
+}
+
+/*
+ * Rename a spare of the pool living in the same directory as target to
+ * target. 1 when done; 0 when there is none (or renaming failed, e.g. the
+ * workdir was removed: that spare is forgotten).
+ */
+static int spare_take(struct spare_pool *p, const char *target)
+{
+	size_t d = dir_len(target);
+	for (int i = p->n - 1; i >= 0; i--) {
+		char *sp = p->path[i];
+		if (dir_len(sp) != d || strncmp(sp, target, d) != 0)
+			continue;
+		p->path[i] = p->path[--p->n];
+		int ok = rename(sp, target) == 0;
+		if (!ok)
+			wqi_rm_rf(sp);  /* best effort: the workdir may be gone */
+		free(sp);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Move path (an empty directory or file we checked) into the pool under a
+ * spare name beside it. 1 when kept; 0 when the pool is full or renaming
+ * failed: the caller removes path itself.
+ */
+static int spare_put(struct spare_pool *p, const char *path, const char *suffix)
+{
+	if (p->n >= SPARE_MAX)
+		return 0;
+	size_t d = dir_len(path), n = d + strlen(suffix) + 32;
+	char *sp = malloc(n);
+	if (!sp)
+		return 0;
+	snprintf(sp, n, "%.*s/.spare.%u%s", (int)d, path, spare_seq++, suffix);
+	if (rename(path, sp) < 0) {
+		free(sp);
+		return 0;
+	}
+	p->path[p->n++] = sp;
+	return 1;
+}
+
+/*
+ * Is the directory open as fd empty, with mode 0755 (as mkdir made it)?
+ * One getdents64 into a buffer with room for any entry after "." and
+ * "..": when it returns only those two, there is nothing else.
+ */
+static int dir_fresh(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 07777) != 0755 || st.st_uid != geteuid())
+		return 0;
+	char buf[1024];
+	ssize_t n = getdents64(fd, buf, sizeof buf);
+	if (n <= 0 || (size_t)n + 300 > sizeof buf)
+		return 0;
+	for (ssize_t off = 0; off < n;) {
+		struct dirent64 *e = (struct dirent64 *)(buf + off);
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			return 0;
+		off += e->d_reclen;
+	}
+	return 1;
+}
+
+/* Recycle the sandbox when it is empty and as we made it, else remove it. */
+static void sandbox_release(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fresh = fd >= 0 && dir_fresh(fd);
+	if (fd >= 0)
+		close(fd);
+	if (!fresh || !spare_put(&spare_dirs, path, ""))
+		wqi_rm_rf(path);
+}
+
+/* Recycle the output file when it is empty, ours and not linked elsewhere, else unlink it. */
+static void outfile_release(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	int fresh = S_ISREG(st.st_mode) && st.st_size == 0 && st.st_nlink == 1 && (st.st_mode & 07777) == 0600 &&
+		    st.st_uid == geteuid();
+	if (!fresh || !spare_put(&spare_outs, path, ".out"))
+		unlink(path);
+}
 
 /* A malloc'd "dir/name" or NULL. */
 static char *path_join(const char *dir, const char *name)
@@ -234,7 +349,7 @@ static int link_tree(const char *src, const char *dst, int depth)
 
 int wqi_wk_task_sandbox(struct wqi_wk_task *t, struct wqi_wk_cache *c)
 {
-	if (mkdir(t->sandbox, 0755) < 0) {
+	if (!spare_take(&spare_dirs, t->sandbox) && mkdir(t->sandbox, 0755) < 0) {
 		if (errno != EEXIST)
 			return WQ_EFILE;
 		wqi_rm_rf(t->sandbox);
@@ -421,6 +536,7 @@ int wqi_wk_task_spawn(struct wqi_wk_task *t, char **environ_base)
 	for (int i = 0; i < N_OWN; i++)
 		over[n_over++] = own[i];
 	char **env = build_env(environ_base, over, n_over);
+	spare_take(&spare_outs, t->outfile);  /* an empty one to truncate: cheaper than creating */
 	int out = open(t->outfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int rc = 0;
 	if (!env || out < 0) {
@@ -512,8 +628,8 @@ void wqi_wk_task_kill(struct wqi_wk_task *t)
 
 void wqi_wk_task_cleanup(struct wqi_wk_task *t, struct wqi_wk_cache *c)
 {
-	wqi_rm_rf(t->sandbox);
-	unlink(t->outfile);
+	sandbox_release(t->sandbox);
+	outfile_release(t->outfile);
 	for (uint32_t i = 0; i < t->n_inputs; i++) {
 		struct wqi_wk_task_in *in = &t->inputs[i];
 		if (in->tmp) {
