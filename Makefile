@@ -21,7 +21,8 @@ LIB_SRC    := $(filter-out %_test.c,$(wildcard csrc/*.c))
 WORKER_SRC := $(filter-out %_test.c,$(wildcard csrc/worker/*.c))
 CATALOG_SRC := $(filter-out %_test.c,$(wildcard csrc/catalog/*.c))
 UNIT_SRC   := $(wildcard csrc/*_test.c csrc/worker/*_test.c csrc/catalog/*_test.c)
-E2E_SRC    := $(filter-out tests/c/harness.c,$(wildcard tests/c/*.c))
+HARNESS_SRC := $(wildcard tests/c/harness*.c)
+E2E_SRC    := $(filter-out $(HARNESS_SRC),$(wildcard tests/c/*.c))
 EX_SRC     := $(wildcard examples/c/*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
@@ -29,6 +30,7 @@ WORKER_OBJ := $(WORKER_SRC:%.c=$(O)/%.o)
 WORKER_LIB_OBJ := $(filter-out $(O)/csrc/worker/main.o,$(WORKER_OBJ))
 CATALOG_OBJ := $(CATALOG_SRC:%.c=$(O)/%.o)
 CATALOG_LIB_OBJ := $(filter-out $(O)/csrc/catalog/main.o,$(CATALOG_OBJ))
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(O)/%.o)
 UNIT_BIN   := $(UNIT_SRC:%.c=$(O)/%)
 E2E_BIN    := $(E2E_SRC:%.c=$(O)/%)
 EX_BIN     := $(EX_SRC:%.c=$(O)/%)
@@ -65,8 +67,8 @@ $(O)/csrc/%_test: $(O)/csrc/%_test.o $(O)/libworkqueue.a $(WORKER_LIB_OBJ)
 $(O)/csrc/catalog/%_test: $(O)/csrc/catalog/%_test.o $(CATALOG_LIB_OBJ) $(O)/libworkqueue.a
 	$(CC) -o $@ $< $(CATALOG_LIB_OBJ) $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
 
-$(O)/tests/c/%: $(O)/tests/c/%.o $(O)/tests/c/harness.o $(O)/libworkqueue.a
-	$(CC) -o $@ $< $(O)/tests/c/harness.o $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
+$(O)/tests/c/%: $(O)/tests/c/%.o $(HARNESS_OBJ) $(O)/libworkqueue.a
+	$(CC) -o $@ $< $(HARNESS_OBJ) $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
 
 $(O)/examples/c/%: $(O)/examples/c/%.o $(O)/libworkqueue.a
 	$(CC) -o $@ $< $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)

@@ -1,12 +1,13 @@
 """Build of the work_queue Python package.
 
-The extension work_queue._core is the Cython layer (work_queue/_core.pyx)
-linked with the C library compiled from csrc/*.c (minus the *_test.c unit
-tests). The native worker, wq_worker, is linked from csrc/worker/*.c and the
-same library objects, and ships inside the package as work_queue/bin/wq_worker;
-the console scripts wq_worker and work_queue_worker exec it. The catalog
-server, wq_catalog_server, is linked the same way from csrc/catalog/*.c and
-ships as work_queue/bin/wq_catalog_server (console script wq_catalog_server).
+The extension work_queue._core is the Cython layer (work_queue/_core.pyx,
+which includes _task.pxi and _queue.pxi) linked with the C library compiled
+from csrc/*.c (minus the *_test.c unit tests). The native worker, wq_worker,
+is linked from csrc/worker/*.c and the same library objects, and ships inside
+the package as work_queue/bin/wq_worker; the console scripts wq_worker and
+work_queue_worker exec it. The catalog server, wq_catalog_server, is linked
+the same way from csrc/catalog/*.c and ships as
+work_queue/bin/wq_catalog_server (console script wq_catalog_server).
 
 The C sources are compiled with the project's flags (-std=c11 -D_GNU_SOURCE
 -Wall -Wextra -Werror -Wno-unused-parameter). The Cython-generated C gets

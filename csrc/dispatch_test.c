@@ -2,8 +2,9 @@
  * dispatch_test.c - the dispatch reactor against a fake comm: no sockets.
  *
  * Fake workers are wqi_worker structs with resources and no link; the fake
- * comm records every send_task and kill so the tests can check which task
- * went where, what was committed and released, and what was killed.
+ * comm (fake_comm_test.h, shared with sched_test.c) records every send_task
+ * and kill so the tests can check which task went where, what was committed
+ * and released, and what was killed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,78 +15,14 @@
 #include "testing.h"
 #include "util.h"
 
-#define MAXLOG 256
+#include "fake_comm_test.h"
 
-struct call {
-	char kind;                  /* 's' send_task, 'k' kill, 'd' disconnect */
-	struct wqi_worker *w;
-	uint64_t taskid;
-};
-static struct call calls[MAXLOG];
-static int n_calls;
-static int fail_next_send;      /* return this from the next send_task */
-
-static int fake_send(struct work_queue *q, struct wqi_worker *w, struct work_queue_task *t)
-{
-	if (fail_next_send) {
-		int rc = fail_next_send;
-		fail_next_send = 0;
-		return rc;
-	}
-	if (n_calls < MAXLOG)
-		calls[n_calls++] = (struct call){ 's', w, t->taskid };
-	/* like the real comm: the worker now holds the task's cached inputs */
-	for (uint32_t i = 0; i < t->n_inputs; i++)
-		if (t->inputs[i].flags & WORK_QUEUE_CACHE)
-			wqi_cache_add(w, t->inputs[i].cachename);
-	return 0;
-}
-
-static void fake_kill(struct work_queue *q, struct wqi_worker *w, struct work_queue_task *t)
-{
-	if (n_calls < MAXLOG)
-		calls[n_calls++] = (struct call){ 'k', w, t->taskid };
-}
-
-static void fake_disconnect(struct work_queue *q, struct wqi_worker *w, const char *reason)
-{
-	if (n_calls < MAXLOG)
-		calls[n_calls++] = (struct call){ 'd', w, 0 };
-	wqi_dispatch_worker_gone(q, w);
-}
-
-static const struct wqi_comm fake_comm = { fake_send, fake_kill, fake_disconnect };
-
-static void setup(struct work_queue *q)
-{
-	wqi_master_init(q);
-	q->comm = &fake_comm;
-	n_calls = 0;
-	fail_next_send = 0;
-}
-
+/* A fake worker "name" at "name:1" with these resources, ready for tasks. */
 static struct wqi_worker *fake_worker(struct work_queue *q, const char *name, int64_t cores, int64_t mem, int64_t disk, int64_t gpus)
 {
-	struct wqi_worker *w = wqi_worker_new(q);
-	snprintf(w->addr, sizeof w->addr, "%s:1", name);
-	w->hostname = strdup(name);
-	w->cores = cores;
-	w->memory = mem;
-	w->disk = disk;
-	w->gpus = gpus;
-	wqi_dispatch_worker_ready(q, w);
-	return w;
-}
-
-static void teardown(struct work_queue *q)
-{
-	struct wqi_list *n, *nx;
-	wqi_list_foreach_safe(n, nx, &q->workers) {
-		struct wqi_worker *w = wqi_container_of(n, struct wqi_worker, n_all);
-		wqi_dispatch_worker_gone(q, w);
-		wqi_worker_free(w);
-	}
-	wqi_master_free_state(q);
+	char addr[64];
+	snprintf(addr, sizeof addr, "%s:1", name);
+	return fake_worker_add(q, name, addr, NULL, cores, mem, disk, gpus);
 }
 
 static struct work_queue_task *task(struct work_queue *q, double prio, int cores)
@@ -102,7 +39,7 @@ static struct work_queue_task *task(struct work_queue *q, double prio, int cores
 static void test_fill_and_release(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	struct wqi_worker *a = fake_worker(&q, "a", 2, 2000, 4000, 0);
 	struct wqi_worker *b = fake_worker(&q, "b", 2, 1000, 1000, 0);
 	struct work_queue_task *t[5];
@@ -144,14 +81,14 @@ static void test_fill_and_release(void)
 	CHECK(t[2]->q == NULL && t[2]->state == WORK_QUEUE_TASK_DONE);
 	CHECK(wqi_dispatch_take_complete(&q, NULL) == NULL);
 	work_queue_task_delete(t[2]);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Higher priority first, FIFO among equals. */
 static void test_priority_order(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	task(&q, 1, -1);   /* 1 */
 	task(&q, 5, -1);   /* 2 */
 	task(&q, 1, -1);   /* 3 */
@@ -167,14 +104,14 @@ static void test_priority_order(void)
 		wqi_dispatch_task_done(&q, t);
 	}
 	CHECK_EQ_INT(w->u_cores, 0);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* LIFO order among equal priorities when asked. */
 static void test_lifo(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	q.task_order = WORK_QUEUE_TASK_ORDER_LIFO;
 	for (int i = 0; i < 3; i++)
 		task(&q, 0, -1);
@@ -183,14 +120,14 @@ static void test_lifo(void)
 	CHECK_EQ_INT(n_calls, 3);
 	CHECK_EQ_INT(calls[0].taskid, 3);
 	CHECK_EQ_INT(calls[2].taskid, 1);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Declared resources as given; a big task waits while smaller ones pass it. */
 static void test_resources_fit(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	struct wqi_worker *small = fake_worker(&q, "small", 4, 4000, 4000, 0);
 	struct work_queue_task *big = task(&q, 10, 8);
 	struct work_queue_task *mem = task(&q, 5, -1);
@@ -217,14 +154,14 @@ static void test_resources_fit(void)
 	CHECK(gpu->worker == large && gpu->a_gpus == 1);
 	CHECK_EQ_INT(large->u_memory, 8000 + 6000 + 1000);
 	CHECK_EQ_INT(q.total_cores, 20);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* A lost worker's tasks return to the front of the ready queue, in priority order. */
 static void test_lost_worker(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	struct wqi_worker *a = fake_worker(&q, "a", 2, 0, 0, 0);
 	struct work_queue_task *t1 = task(&q, 1, -1);
 	struct work_queue_task *t2 = task(&q, 2, -1);
@@ -250,14 +187,14 @@ static void test_lost_worker(void)
 	}
 	CHECK_EQ_INT(t2->try_count, 2);
 	CHECK_EQ_INT(t3->try_count, 1);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Cancel: ready (no kill), running (kill, release), completed, unknown. */
 static void test_cancel(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	struct wqi_worker *w = fake_worker(&q, "w", 1, 0, 0, 0);
 	struct work_queue_task *run = task(&q, 0, -1);
 	struct work_queue_task *wait = task(&q, 0, -1);
@@ -291,7 +228,7 @@ static void test_cancel(void)
 	CHECK(wqi_dispatch_submit(&q, run) == -1);
 	work_queue_task_delete(wait);
 	work_queue_task_delete(r);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* An input that cannot be opened at dispatch completes the task with INPUT_MISSING;
@@ -299,7 +236,7 @@ static void test_cancel(void)
 static void test_send_failures_and_tags(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	struct work_queue_task *t1 = task(&q, 0, -1);
 	struct work_queue_task *t2 = task(&q, 0, -1);
 	work_queue_task_delete(NULL);
@@ -336,14 +273,14 @@ static void test_send_failures_and_tags(void)
 	work_queue_task_delete(t2);
 	work_queue_task_delete(t3);
 	work_queue_task_delete(ta);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* max_retries 2 = two reruns: a task lost with its worker a third time comes back with MAX_RETRIES. */
 static void test_max_retries(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	struct work_queue_task *t = work_queue_task_create("crash");
 	work_queue_task_specify_max_retries(t, 2);
 	CHECK(wqi_dispatch_submit(&q, t) > 0);
@@ -358,14 +295,14 @@ static void test_max_retries(void)
 	CHECK(t->state == WORK_QUEUE_TASK_WAITING_RETRIEVAL);
 	CHECK_EQ_INT(t->result, WORK_QUEUE_RESULT_MAX_RETRIES);
 	CHECK_EQ_INT(q.cum.tasks_exhausted_attempts, 1);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Many equal tasks over many workers: every task dispatched exactly once. */
 static void test_many(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	for (int i = 0; i < 50; i++)
 		fake_worker(&q, "w", 4, 400, 400, 0);
 	for (int i = 0; i < 1000; i++)
@@ -377,7 +314,7 @@ static void test_many(void)
 	/* the highest priority went first */
 	for (int i = 0; i < 200; i++)
 		CHECK_EQ_INT(((struct work_queue_task *)wqi_itab_get(&q.tasks, calls[i].taskid))->priority, 2);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* 100 tasks larger than every worker at the head of the queue don't hide
@@ -385,7 +322,7 @@ static void test_many(void)
 static void test_oversized_tasks_park(void)
 {
 	struct work_queue q;
-	setup(&q);
+	fake_setup(&q);
 	struct wqi_worker *small = fake_worker(&q, "small", 4, 4000, 4000, 0);
 	struct work_queue_task *big[100];
 	for (int i = 0; i < 100; i++)
@@ -412,7 +349,7 @@ static void test_oversized_tasks_park(void)
 	wqi_dispatch_run(&q);
 	CHECK_EQ_INT(q.n_parked, 99); /* 97 waiting + the 2 it ran, back again */
 	work_queue_task_delete(big[50]);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 static const struct wqi_test tests[] = {

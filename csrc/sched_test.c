@@ -1,7 +1,8 @@
 /*
  * sched_test.c - scheduling policies, preferred and blocked hosts, and fast
- * abort, against the dispatch reactor with a fake comm (no sockets), as in
- * dispatch_test.c. Times are set on the tasks directly, so nothing sleeps.
+ * abort, against the dispatch reactor with the fake comm of fake_comm_test.h
+ * (no sockets), as in dispatch_test.c. Times are set on the tasks directly,
+ * so nothing sleeps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,74 +13,25 @@
 #include "testing.h"
 #include "util.h"
 
-#define MAXLOG 4096
+#include "fake_comm_test.h"
 
-struct call {
-	char kind;                  /* 's' send_task, 'k' kill, 'd' disconnect */
-	struct wqi_worker *w;
-	uint64_t taskid;
-};
-static struct call calls[MAXLOG];
-static int n_calls;
-
-static int fake_send(struct work_queue *q, struct wqi_worker *w, struct work_queue_task *t)
-{
-	if (n_calls < MAXLOG)
-		calls[n_calls++] = (struct call){ 's', w, t->taskid };
-	for (uint32_t i = 0; i < t->n_inputs; i++)
-		if (t->inputs[i].flags & WORK_QUEUE_CACHE)
-			wqi_cache_add(w, t->inputs[i].cachename);
-	return 0;
-}
-
-static void fake_kill(struct work_queue *q, struct wqi_worker *w, struct work_queue_task *t)
-{
-	if (n_calls < MAXLOG)
-		calls[n_calls++] = (struct call){ 'k', w, t->taskid };
-}
-
-static void fake_disconnect(struct work_queue *q, struct wqi_worker *w, const char *reason)
-{
-	if (n_calls < MAXLOG)
-		calls[n_calls++] = (struct call){ 'd', w, 0 };
-	wqi_dispatch_worker_gone(q, w);
-}
-
-static const struct wqi_comm fake_comm = { fake_send, fake_kill, fake_disconnect };
-
+/* An empty master on the fake comm with this scheduling policy. */
 static void setup(struct work_queue *q, int algorithm)
 {
-	wqi_master_init(q);
-	q->comm = &fake_comm;
+	fake_setup(q);
 	q->algorithm = algorithm;
 	q->sched = wqi_sched_get(algorithm);
-	n_calls = 0;
 }
 
+/* A ready fake worker "name" (id "id-name") with 1000 MB of disk and an
+ * address of its own, made from the serial wqi_worker_new will give it. */
 static struct wqi_worker *worker(struct work_queue *q, const char *name, int64_t cores, int64_t mem)
 {
-	struct wqi_worker *w = wqi_worker_new(q);
-	snprintf(w->addr, sizeof w->addr, "10.0.0.%d:%d", (int)(q->next_serial % 250), 9000 + (int)q->next_serial);
-	w->hostname = strdup(name);
-	char id[32];
+	char addr[64], id[32];
+	uint64_t serial = q->next_serial + 1;
+	snprintf(addr, sizeof addr, "10.0.0.%d:%d", (int)(serial % 250), 9000 + (int)serial);
 	snprintf(id, sizeof id, "id-%s", name);
-	w->worker_id = strdup(id);
-	w->cores = cores;
-	w->memory = mem;
-	w->disk = 1000;
-	wqi_dispatch_worker_ready(q, w);
-	return w;
-}
-
-static void teardown(struct work_queue *q)
-{
-	struct wqi_list *n, *nx;
-	wqi_list_foreach_safe(n, nx, &q->workers) {
-		struct wqi_worker *w = wqi_container_of(n, struct wqi_worker, n_all);
-		wqi_dispatch_worker_gone(q, w);
-		wqi_worker_free(w);
-	}
-	wqi_master_free_state(q);
+	return fake_worker_add(q, name, addr, id, cores, mem, 1000, 0);
 }
 
 static struct work_queue_task *task(struct work_queue *q, const char *cached_buf, int bytes)
@@ -142,7 +94,7 @@ static void test_files(void)
 	CHECK(wqi_cache_has(c, "small") && wqi_cache_has(a, "small"));
 	wqi_cache_remove(c, "small");
 	CHECK(wqi_cache_has(a, "small"));
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* TIME: lowest average first; a worker without history is tried first. */
@@ -174,7 +126,7 @@ static void test_time(void)
 	struct work_queue_task *t = task(&q, NULL, 0);
 	wqi_dispatch_run(&q);
 	CHECK(t->worker == fresh);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* WORST: most free cores first, then memory; spreads the tasks. */
@@ -194,7 +146,7 @@ static void test_worst(void)
 	/* b and c reach a's 4 free cores before a gets any */
 	for (int i = 0; i < 8; i++)
 		CHECK(t[i]->worker != a);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* RAND: roughly uniform over the workers; never a full one. */
@@ -213,7 +165,7 @@ static void test_rand(void)
 	CHECK_EQ_INT(w[3]->u_cores, 2);
 	for (int i = 0; i < 3; i++)
 		CHECK(w[i]->u_cores > 550 && w[i]->u_cores < 780);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* A task's own algorithm overrides the queue's. */
@@ -228,7 +180,7 @@ static void test_task_algorithm(void)
 	CHECK(wqi_dispatch_submit(&q, t2) > 0);
 	wqi_dispatch_run(&q);
 	CHECK(t1->worker == a && t2->worker == b);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Preferred hosts: only there while the wait lasts, then anywhere;
@@ -272,7 +224,7 @@ static void test_preferred(void)
 	CHECK(wqi_dispatch_submit(&q, t5) > 0);
 	wqi_dispatch_run(&q);
 	CHECK(t5->worker == a);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Blocked hosts get no new tasks; unblock and timed blocks release them. */
@@ -318,7 +270,7 @@ static void test_blocked(void)
 	work_queue_block_host(&q, "beta");
 	work_queue_unblock_all(&q);
 	CHECK(!b->blocked && !c->blocked);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Fast abort: nothing before 10 measured runs; then a task over
@@ -388,7 +340,7 @@ static void test_fast_abort(void)
 	/* the same worker process coming back is blocked */
 	struct wqi_worker *again = worker(&q, "slow", 4, 400);
 	CHECK(again->blocked);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Fast aborts do not count against max_retries; lost workers do. */
@@ -422,7 +374,7 @@ static void test_fast_abort_retries(void)
 	CHECK_EQ_INT(t->result, WORK_QUEUE_RESULT_MAX_RETRIES);
 	CHECK_EQ_INT(t->try_count, 3);
 	CHECK_EQ_INT(q.cum.tasks_lost, 2);
-	teardown(&q);
+	fake_teardown(&q);
 }
 
 /* Many workers and tasks, every policy: each task dispatched once, resources consistent. */
@@ -457,7 +409,7 @@ static void test_policies_many(void)
 		wqi_dispatch_run(&q);
 		CHECK_EQ_INT(q.n_running, 100);
 		CHECK_EQ_INT(q.n_ready, 140);
-		teardown(&q);
+		fake_teardown(&q);
 	}
 }
 

@@ -9,12 +9,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -34,63 +32,19 @@ static const char *server_path(void)
 	return p && *p ? p : "build/wq_catalog_server";
 }
 
-/* Start the server with port 0 and up to 6 extra arguments (NULL-terminated);
- * read the port from its first line of stdout. 0 on success. */
+/* Start the server with h_catalog_start (port 0, its port read from its
+ * first line of stdout) and up to 4 extra arguments (NULL for the unused;
+ * none may hold a space). 0 on success. */
 static int server_start(struct server *s, const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	int pfd[2];
-	if (pipe(pfd) < 0)
+	char extra[1024];
+	int n = snprintf(extra, sizeof extra, "%s %s %s %s", a1 ? a1 : "", a2 ? a2 : "", a3 ? a3 : "", a4 ? a4 : "");
+	if (n < 0 || (size_t)n >= sizeof extra)
 		return -1;
-	const char *argv[16];
-	int argc = 0;
-	argv[argc++] = server_path();
-	argv[argc++] = "--port";
-	argv[argc++] = "0";
-	argv[argc++] = "--debug-file";
-	argv[argc++] = h_path("catalog.debug");
-	const char *extra[] = { a1, a2, a3, a4 };
-	for (int i = 0; i < 4 && extra[i]; i++)
-		argv[argc++] = extra[i];
-	argv[argc] = NULL;
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGALRM, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		alarm(0);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "cannot exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	s->pid = pid;
 	s->port = 0;
-	char line[256];
-	size_t n = 0;
-	uint64_t end = h_mono_ms() + 10000;
-	while (n < sizeof line - 1 && !memchr(line, '\n', n) && h_mono_ms() < end) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		ssize_t r = read(pfd[0], line + n, sizeof line - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(pfd[0]);
-	line[n] = 0;
-	if (sscanf(line, "wq_catalog_server: listening on port %d", &s->port) != 1)
-		return -1;
-	return 0;
+	pid_t pid = h_catalog_start(&s->port, extra);
+	s->pid = pid > 0 ? pid : 0;
+	return pid > 0 ? 0 : -1;
 }
 
 /* Send sig and wait up to 5 s for the exit; the wait status, or -1. */

@@ -1,41 +1,33 @@
 /*
- * harness.c - helpers shared by the C end-to-end tests (see harness.h).
+ * harness.c - helpers shared by the C end-to-end tests (see harness.h): the
+ * test's lifecycle and checks, its temp files, time, and driving the master.
+ * The child processes are in harness_proc.c, sockets and HTTP in harness_net.c.
  *
- * Everything a test starts is recorded here (worker processes, the HTTP
- * server child, the temp root) so that one cleanup path can remove it:
- * at normal exit (atexit) and on SIGALRM/SIGINT/SIGTERM. Children also get
- * PR_SET_PDEATHSIG(SIGKILL), so they die even if the test is SIGKILLed.
+ * Everything a test starts is recorded (worker processes and other children
+ * in harness_proc.c, the temp root and harness-owned memory here) so that one
+ * cleanup path can remove it: at normal exit (atexit) and on
+ * SIGALRM/SIGINT/SIGTERM. Children also get PR_SET_PDEATHSIG(SIGKILL), so
+ * they die even if the test is SIGKILLed.
  */
 #include "harness.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define H_MAX_CHILDREN 64
 #define H_MAX_STRINGS 4096
 
 static const char *test_name = "test";
 static char root[256];                    /* temp root, "" before h_init */
 static int n_pass, n_fail;
-static struct h_worker *workers[H_MAX_CHILDREN]; /* every worker started */
-static int n_workers;
-static pid_t other_children[H_MAX_CHILDREN];     /* HTTP server, ... */
-static int n_other;
 static char *strings[H_MAX_STRINGS];             /* harness-owned strings */
 static int n_strings;
 static struct work_queue_task **kept;            /* tasks returned by h_pump */
@@ -61,59 +53,16 @@ static void remove_root(void)
 	root[0] = 0;
 }
 
-/* Kill every child still running (SIGKILL) and reap it. Signal-safe. */
-static void kill_children(void)
-{
-	for (int i = 0; i < n_workers; i++) {
-		if (workers[i] && workers[i]->pid > 0) {
-			kill(workers[i]->pid, SIGKILL);
-			waitpid(workers[i]->pid, NULL, 0);
-			workers[i]->pid = 0;
-		}
-	}
-	for (int i = 0; i < n_other; i++) {
-		if (other_children[i] > 0) {
-			kill(other_children[i], SIGKILL);
-			waitpid(other_children[i], NULL, 0);
-			other_children[i] = 0;
-		}
-	}
-}
-
-/* Print the tail of each worker's log (used when a test failed). */
-static void dump_worker_logs(void)
-{
-	for (int i = 0; i < n_workers; i++) {
-		size_t len = 0;
-		char *s = h_read_file(workers[i]->log, &len);
-		if (!s)
-			continue;
-		size_t from = len > 3000 ? len - 3000 : 0;
-		fprintf(stderr, "---- worker %d log (%s), last %zu bytes ----\n%s\n", i, workers[i]->log, len - from, s + from);
-		free(s);
-	}
-}
-
 /* Normal exit: stop workers gracefully (so they kill their tasks), then
  * kill what is left, remove the temp root, free harness memory. */
 static void cleanup_atexit(void)
 {
 	if (getpid() != main_pid)
 		return;
-	for (int i = 0; i < n_workers; i++)
-		if (workers[i]->pid > 0)
-			kill(workers[i]->pid, SIGTERM);
-	for (int i = 0; i < n_workers; i++)
-		if (workers[i]->pid > 0)
-			h_worker_reap(workers[i], 2000);
-	kill_children();
+	hi_stop_workers(2000);
+	hi_kill_children();
 	remove_root();
-	for (int i = 0; i < n_workers; i++) {
-		free(workers[i]->workdir);
-		free(workers[i]->log);
-		free(workers[i]);
-	}
-	n_workers = 0;
+	hi_free_workers();
 	for (int i = 0; i < n_strings; i++)
 		free(strings[i]);
 	n_strings = 0;
@@ -137,7 +86,7 @@ static void on_signal(int sig)
 	} else {
 		if (write(1, msg_other, sizeof msg_other - 1) < 0) { /* nothing to do */ }
 	}
-	kill_children();
+	hi_kill_children();
 	remove_root();
 	_exit(2);
 }
@@ -173,7 +122,7 @@ void h_init(const char *name, int timeout_s)
 int h_finish(void)
 {
 	if (n_fail)
-		dump_worker_logs();
+		hi_dump_worker_logs();
 	printf("%s: %d passed, %d failed\n", test_name, n_pass, n_fail);
 	return n_fail ? 1 : 0;
 }
@@ -236,8 +185,8 @@ const char *h_path(const char *fmt, ...)
 	return keep_string(s);
 }
 
-/* mkdir -p of an absolute path. */
-static int mkdir_p(const char *path)
+/* mkdir -p of an absolute path; 0 or -1 (errno set). */
+int hi_mkdir_p(const char *path)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s", path);
@@ -257,7 +206,7 @@ static int mkdir_p(const char *path)
 const char *h_mkdir(const char *name)
 {
 	const char *p = h_path("%s", name);
-	return mkdir_p(p) == 0 ? p : NULL;
+	return hi_mkdir_p(p) == 0 ? p : NULL;
 }
 
 int h_write_file(const char *path, const void *data, size_t len, int mode)
@@ -453,166 +402,6 @@ int h_wait_until(int (*cond)(void *arg), void *arg, int timeout_ms)
 	}
 }
 
-/* ---- workers ---- */
-
-/* fork() with the harness's signal handlers out of the child's way: signals
- * are blocked across the fork, the child resets them to the defaults and
- * cancels the alarm before unblocking. Returns like fork(). */
-static pid_t fork_child(void)
-{
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0) {
-		signal(SIGALRM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		alarm(0);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return pid;
-}
-
-static const char *worker_path(void)
-{
-	const char *p = getenv("WQ_WORKER");
-	return p && *p ? p : "build/wq_worker";
-}
-
-struct h_worker *h_worker_start_in(const char *host, int port, const char *workdir, const char *extra)
-{
-	if (n_workers >= H_MAX_CHILDREN || mkdir_p(workdir) < 0)
-		return NULL;
-	struct h_worker *w = calloc(1, sizeof *w);
-	if (!w)
-		return NULL;
-	/* logs live apart from workdirs, so a test can watch a workdir's parent */
-	char logdir[512];
-	snprintf(logdir, sizeof logdir, "%s/logs", root);
-	mkdir_p(logdir);
-	w->workdir = strdup(workdir);
-	size_t ln = strlen(logdir) + 32;
-	w->log = malloc(ln);
-	if (!w->workdir || !w->log) {
-		free(w->workdir);
-		free(w->log);
-		free(w);
-		return NULL;
-	}
-	snprintf(w->log, ln, "%s/worker%d.log", logdir, n_workers);
-
-	/* argv: worker --timeout 300 [--debug --debug-file F] extra... --workdir D host port */
-	char extra_copy[1024], port_s[16], dbg[1100];
-	snprintf(extra_copy, sizeof extra_copy, "%s", extra ? extra : "");
-	snprintf(port_s, sizeof port_s, "%d", port);
-	snprintf(dbg, sizeof dbg, "%s.debug", w->log);
-	const char *argv[64];
-	int argc = 0;
-	argv[argc++] = worker_path();
-	argv[argc++] = "--timeout";
-	argv[argc++] = "300";
-	if (getenv("WQ_TEST_DEBUG")) {
-		argv[argc++] = "--debug";
-		argv[argc++] = "--debug-file";
-		argv[argc++] = dbg;
-	}
-	argv[argc++] = "--workdir";
-	argv[argc++] = w->workdir;
-	for (char *save = NULL, *tok = strtok_r(extra_copy, " ", &save); tok && argc < 58; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	if (host) { /* NULL: no HOST PORT (a worker given -M in extra) */
-		argv[argc++] = host;
-		argv[argc++] = port_s;
-	}
-	argv[argc] = NULL;
-
-	pid_t parent = getpid();
-	pid_t pid = fork_child();
-	if (pid < 0) {
-		free(w->workdir);
-		free(w->log);
-		free(w);
-		return NULL;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		int fd = open(w->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "cannot exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	w->pid = pid;
-	workers[n_workers++] = w;
-	return w;
-}
-
-struct h_worker *h_worker_start(int port, const char *extra)
-{
-	char dir[512];
-	snprintf(dir, sizeof dir, "%s/worker%d", root, n_workers);
-	return h_worker_start_in("127.0.0.1", port, dir, extra);
-}
-
-struct h_worker *h_worker_start_args(const char *args)
-{
-	char dir[512];
-	snprintf(dir, sizeof dir, "%s/worker%d", root, n_workers);
-	return h_worker_start_in(NULL, 0, dir, args);
-}
-
-int h_worker_signal(struct h_worker *w, int sig)
-{
-	return w && w->pid > 0 ? kill(w->pid, sig) : -1;
-}
-
-int h_worker_reap(struct h_worker *w, int timeout_ms)
-{
-	if (!w)
-		return 0;
-	uint64_t end = h_mono_ms() + (uint64_t)timeout_ms;
-	while (w->pid > 0) {
-		int st;
-		pid_t r = waitpid(w->pid, &st, WNOHANG);
-		if (r == w->pid || (r < 0 && errno == ECHILD)) {
-			w->status = r == w->pid ? st : 0;
-			w->pid = 0;
-			break;
-		}
-		if (h_mono_ms() >= end)
-			return 0;
-		h_sleep_ms(10);
-	}
-	return 1;
-}
-
-void h_worker_stop(struct h_worker *w)
-{
-	if (!w || w->pid <= 0)
-		return;
-	kill(w->pid, SIGTERM);
-	if (!h_worker_reap(w, 3000)) {
-		kill(w->pid, SIGKILL);
-		h_worker_reap(w, 5000);
-	}
-}
-
-int h_worker_alive(struct h_worker *w)
-{
-	if (!w || w->pid <= 0)
-		return 0;
-	h_worker_reap(w, 0);
-	return w->pid > 0;
-}
-
 /* ---- driving the master ---- */
 
 /* Keep a task returned while pumping. */
@@ -681,252 +470,4 @@ void h_print_stats(struct work_queue *q)
 	char *j = work_queue_get_stats_json(q);
 	printf("     stats: %s\n", j ? j : "(null)");
 	free(j);
-}
-
-/* ---- network ---- */
-
-int h_connect(int port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Write all of p to fd (blocking); 0 or -1. */
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Answer one HTTP/1.0 request on c with a file of dir (200), or 404/400. */
-static void http_serve_one(int c, const char *dir)
-{
-	struct timeval tv = { 10, 0 };
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	char req[8192];
-	size_t n = 0;
-	while (n < sizeof req - 1) {
-		ssize_t r = read(c, req + n, sizeof req - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		req[n] = 0;
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-			break;
-	}
-	req[n] = 0;
-	char method[16], target[4096];
-	char hdr[512];
-	if (sscanf(req, "%15s %4095s", method, target) != 2 || strcmp(method, "GET") != 0 || target[0] != '/' || strstr(target, "..")) {
-		const char *bad = "HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
-		write_all(c, bad, strlen(bad));
-		return;
-	}
-	char path[8192];
-	snprintf(path, sizeof path, "%s%s", dir, target);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		const char *body = "not found\n";
-		snprintf(hdr, sizeof hdr, "HTTP/1.0 404 Not Found\r\nContent-Length: %zu\r\nContent-Type: text/plain\r\n\r\n%s", strlen(body), body);
-		write_all(c, hdr, strlen(hdr));
-		return;
-	}
-	snprintf(hdr, sizeof hdr, "HTTP/1.0 200 OK\r\nContent-Length: %lld\r\nContent-Type: application/octet-stream\r\n\r\n", (long long)st.st_size);
-	if (write_all(c, hdr, strlen(hdr)) == 0) {
-		char buf[65536];
-		ssize_t r;
-		while ((r = read(fd, buf, sizeof buf)) > 0)
-			if (write_all(c, buf, (size_t)r) < 0)
-				break;
-	}
-	close(fd);
-}
-
-int h_http_start(const char *dir)
-{
-	if (n_other >= H_MAX_CHILDREN)
-		return -1;
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		return -1;
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t al = sizeof a;
-	if (bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(lfd, 64) < 0 ||
-	    getsockname(lfd, (struct sockaddr *)&a, &al) < 0) {
-		close(lfd);
-		return -1;
-	}
-	int port = ntohs(a.sin_port);
-	pid_t parent = getpid();
-	pid_t pid = fork_child();
-	if (pid < 0) {
-		close(lfd);
-		return -1;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(0);
-		signal(SIGPIPE, SIG_IGN);
-		for (;;) {
-			int c = accept(lfd, NULL, NULL);
-			if (c < 0) {
-				if (errno == EINTR || errno == ECONNABORTED)
-					continue;
-				_exit(1);
-			}
-			http_serve_one(c, dir);
-			close(c);
-		}
-	}
-	close(lfd);
-	other_children[n_other++] = pid;
-	return port;
-}
-
-/* ---- catalog server and HTTP clients ---- */
-
-pid_t h_catalog_start(int *port, const char *extra)
-{
-	if (n_other >= H_MAX_CHILDREN)
-		return -1;
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -1;
-	const char *path = getenv("WQ_CATALOG_SERVER");
-	char extra_copy[1024];
-	snprintf(extra_copy, sizeof extra_copy, "%s", extra ? extra : "");
-	const char *argv[40];
-	int argc = 0;
-	argv[argc++] = path && *path ? path : "build/wq_catalog_server";
-	argv[argc++] = "--port";
-	argv[argc++] = "0";
-	argv[argc++] = "--debug-file";
-	argv[argc++] = h_path("catalog%d.debug", n_other);
-	for (char *save = NULL, *tok = strtok_r(extra_copy, " ", &save); tok && argc < 38; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	pid_t parent = getpid();
-	pid_t pid = fork_child();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		dup2(pfd[1], 1);
-		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "cannot exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	other_children[n_other++] = pid;
-	char line[256];
-	size_t n = 0;
-	uint64_t end = h_mono_ms() + 10000;
-	while (n < sizeof line - 1 && !memchr(line, '\n', n) && h_mono_ms() < end) {
-		struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
-		if (poll(&pf, 1, 100) <= 0)
-			continue;
-		ssize_t r = read(pfd[0], line + n, sizeof line - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(pfd[0]);
-	line[n] = 0;
-	if (sscanf(line, "wq_catalog_server: listening on port %d", port) != 1)
-		return -1;
-	return pid;
-}
-
-int h_http_get(struct work_queue *q, int port, const char *path, char **body, int timeout_ms)
-{
-	*body = NULL;
-	int fd = h_connect(port);
-	if (fd < 0)
-		return -1;
-	char req[1200];
-	int rl = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-	if (write_all(fd, req, (size_t)rl) < 0) {
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int done = 0;
-	uint64_t end = h_mono_ms() + (uint64_t)timeout_ms;
-	while (!done && h_mono_ms() < end) {
-		if (q)
-			h_pump(q, 10); /* the master answers only inside its loop */
-		else {
-			struct pollfd pf = { .fd = fd, .events = POLLIN };
-			poll(&pf, 1, 50);
-		}
-		for (;;) {
-			if (cap - len < 65536) {
-				char *nb = realloc(buf, cap + 65536 + 1);
-				if (!nb) {
-					done = -1;
-					break;
-				}
-				buf = nb;
-				cap += 65536;
-			}
-			ssize_t r = read(fd, buf + len, cap - len);
-			if (r > 0) {
-				len += (size_t)r;
-				continue;
-			}
-			if (r == 0)
-				done = 1;
-			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				done = -1;
-			break;
-		}
-	}
-	close(fd);
-	int status = -1;
-	if (done == 1 && buf) {
-		buf[len] = 0;
-		char *sep = strstr(buf, "\r\n\r\n");
-		if (sscanf(buf, "HTTP/1.%*d %d", &status) == 1 && sep) {
-			size_t off = (size_t)(sep + 4 - buf);
-			memmove(buf, buf + off, len - off + 1);
-			*body = buf;
-			return status;
-		}
-		status = -1;
-	}
-	free(buf);
-	return status;
 }

@@ -9,6 +9,11 @@
  * Workers are real wq_worker processes (path from $WQ_WORKER, default
  * build/wq_worker) connecting to 127.0.0.1:PORT with a private workdir;
  * their stdout/stderr go to <root>/logs/workerN.log, printed when the test fails.
+ *
+ * The helpers live in harness.c (lifecycle, checks, files, time, driving the
+ * master), harness_proc.c (workers, the catalog server, the child table) and
+ * harness_net.c (sockets, the HTTP file server and client); every e2e test
+ * links all three.
  * Set WQ_TEST_DEBUG=1 to start them with --debug as well.
  *
  * The master only makes progress inside work_queue_wait*, so conditions on
@@ -121,5 +126,24 @@ pid_t h_catalog_start(int *port, const char *extra);
  * wait). Returns the status code and sets *body (malloc'd, NUL-terminated),
  * or -1 (*body NULL). */
 int h_http_get(struct work_queue *q, int port, const char *path, char **body, int timeout_ms);
+
+/* ---- between the harness's own files only (not for tests) ----
+ * harness.c (lifecycle, files, time, the master), harness_proc.c (child
+ * processes and their table), harness_net.c (sockets and HTTP). */
+
+/* mkdir -p of an absolute path; 0 or -1 (harness.c). */
+int hi_mkdir_p(const char *path);
+/* fork() a child that is not a worker, with the harness's signal handlers
+ * and alarm reset in it, and record it for cleanup; returns like fork(),
+ * -1 also when the table is full (harness_proc.c). */
+pid_t hi_fork_other(void);
+/* Kill (SIGKILL) and reap every child still ours; async-signal-safe. */
+void hi_kill_children(void);
+/* SIGTERM every running worker, then reap each for up to timeout_ms. */
+void hi_stop_workers(int timeout_ms);
+/* Free the worker records (at exit). */
+void hi_free_workers(void);
+/* Print the tail of each worker's log to stderr. */
+void hi_dump_worker_logs(void);
 
 #endif
