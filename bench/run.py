@@ -23,7 +23,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCH_PROGS = ["swarm", "master_cost", "throughput", "spawn_baseline", "data", "data_baseline"]
+BENCH_PROGS = ["swarm", "master_cost", "throughput", "spawn_baseline", "data", "data_baseline"]  # sys_floor: built by build()
 BEGIN, END = "<!-- bench-table:begin -->", "<!-- bench-table:end -->"
 
 broken: list[str] = []
@@ -67,6 +67,10 @@ def build(odir: str) -> str:
     if r.returncode != 0:
         broken.append("build failed")
         return ""
+    # the kernel floor of benchmark 2 needs nothing of the library: built here
+    floor = os.path.join(odir, "bench", "sys_floor")
+    if subprocess.run(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-o", floor, "bench/sys_floor.c"], cwd=ROOT).returncode != 0:
+        log("build: bench/sys_floor.c failed; the floor of benchmark 2 is skipped")
     return os.path.join(ROOT, odir) if not os.path.isabs(odir) else odir
 
 
@@ -133,6 +137,9 @@ def suite(args: argparse.Namespace) -> dict:
 
     # 2. master cost
     res["master_cost"] = run([prog["master_cost"], prog["swarm"], str(P["swarm_n"]), str(P["swarm_tasks"])], 600, "2 master cost")
+    floor = os.path.join(b, "bench", "sys_floor")
+    if os.path.exists(floor):
+        res["sys_floor"] = run([floor, str(P["swarm_n"]), str(P["swarm_tasks"])], 300, "2 kernel floor (send + recv per message)")
     if P["swarm_big_n"]:
         res["master_cost_big"] = run([prog["master_cost"], prog["swarm"], str(P["swarm_big_n"]), str(P["swarm_big_tasks"])], 900, "2 master cost, 10,000 connections")
     res["admit"] = run([prog["throughput"], w, "admit", str(P["admit"])], 300, "2 admit real workers")
@@ -197,6 +204,12 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
     v = m.get("master_cpu_us_per_task")
     row(f"2. master CPU per task, {P.get('swarm_n')} simulated workers (us)", fmt(v), "original ~900", fmt(900 / v if v else None) + "x better" if v else "n/a",
         "<= 10", None if v is None else v <= 10)
+    row(f"2. master user / system CPU per task, {P.get('swarm_n')} (us)", f"{fmt(m.get('master_user_us_per_task'))} / {fmt(m.get('master_sys_us_per_task'))}",
+        "", "", "(reported)", None)
+    fl = res.get("sys_floor", {})
+    fv = fl.get("floor_cpu_us_per_msg")
+    row(f"2. kernel floor: one send + one recv per message, {P.get('swarm_n')} connections (us)", fmt(fv),
+        f"{fmt(v)} (master)", f"master - floor = {fmt(v - fv)} us" if None not in (v, fv) else "n/a", "(reported)", None)
     row(f"2. tasks/s, {P.get('swarm_n')} simulated workers", fmt(m.get("master_tasks_per_s")), "", "", "(reported)", None)
     row(f"2. master RSS per idle connection, {P.get('swarm_n')} (bytes)", fmt(m.get("rss_per_idle_conn")), "", "", "(reported)", None)
     if "master_cost_big" in res:
