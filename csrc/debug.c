@@ -38,6 +38,11 @@ int wqi_debug_open(const char *path, const char *prefix)
 	return 0;
 }
 
+void wqi_debug_set_prefix(const char *prefix)
+{
+	snprintf(log_prefix, sizeof log_prefix, "%s", prefix ? prefix : "wq");
+}
+
 void wqi_debug_close(void)
 {
 	if (log_file && !log_is_stderr)

@@ -12,6 +12,8 @@
 /* path NULL or "" = stderr, else append to that file. 0 or -WQ_EFILE. */
 int wqi_debug_open(const char *path, const char *prefix);
 void wqi_debug_close(void);
+/* Name the program in log and warning lines ("wq_worker"), log on or off. */
+void wqi_debug_set_prefix(const char *prefix);
 int wqi_debug_enabled(void);
 void wqi_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wqi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.max_conn_ms < cfg.idle_timeout_ms)
 		cfg.max_conn_ms = cfg.idle_timeout_ms;
+	wqi_debug_set_prefix(prog);
 	if (debug && wqi_debug_open(debug_file, prog) < 0) {
 		fprintf(stderr, "%s: cannot open the debug file %s: %s\n", prog, debug_file, strerror(errno));
 		return 1;

@@ -212,6 +212,7 @@ int main(int argc, char **argv)
 		const char *t = getenv("TMPDIR");
 		cfg.workdir_parent = t && *t ? t : "/tmp";
 	}
+	wqi_debug_set_prefix("wq_worker");
 	if (debug && wqi_debug_open(debug_file, "wq_worker") < 0) {
 		fprintf(stderr, "%s: cannot open the debug file %s: %s\n", prog, debug_file, strerror(errno));
 		return 1;
