@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli.h"
 #include "debug.h"
 #include "server.h"
 #include "work_queue.h"
@@ -53,19 +54,6 @@ static void usage(FILE *f, const char *prog)
 		prog, WQI_CAT_DEFAULT_PORT);
 }
 
-/* A whole number in [lo, hi] for option opt, or exit 1 naming the problem. */
-static long long parse_num(const char *prog, const char *opt, const char *s, long long lo, long long hi)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi) {
-		fprintf(stderr, "%s: %s needs a whole number from %lld to %lld, not '%s'\n", prog, opt, lo, hi, s);
-		exit(1);
-	}
-	return v;
-}
-
 /* Enough descriptors for max_conns connections, each possibly sending a snapshot. */
 static void raise_nofile(void)
 {
@@ -100,11 +88,11 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:l:s:do:hv", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': cfg.port = (int)parse_num(prog, "--port", optarg, 0, 65535); break;
-		case 'l': cfg.lifetime_us = (uint64_t)parse_num(prog, "--lifetime", optarg, 1, 365LL * 86400) * 1000000; break;
-		case OPT_MAX_RECORDS: cfg.max_records = (size_t)parse_num(prog, "--max-records", optarg, 1, 10000000); break;
-		case OPT_MAX_CONNS: cfg.max_conns = (int)parse_num(prog, "--max-connections", optarg, 1, 100000); break;
-		case OPT_IDLE: cfg.idle_timeout_ms = (int)parse_num(prog, "--idle-timeout", optarg, 1, 86400) * 1000; break;
+		case 'p': cfg.port = (int)wqi_cli_num(prog, "--port", optarg, 0, 65535); break;
+		case 'l': cfg.lifetime_us = (uint64_t)wqi_cli_num(prog, "--lifetime", optarg, 1, 365LL * 86400) * 1000000; break;
+		case OPT_MAX_RECORDS: cfg.max_records = (size_t)wqi_cli_num(prog, "--max-records", optarg, 1, 10000000); break;
+		case OPT_MAX_CONNS: cfg.max_conns = (int)wqi_cli_num(prog, "--max-connections", optarg, 1, 100000); break;
+		case OPT_IDLE: cfg.idle_timeout_ms = (int)wqi_cli_num(prog, "--idle-timeout", optarg, 1, 86400) * 1000; break;
 		case 's':
 			if (!*optarg) {
 				fprintf(stderr, "%s: --save needs a file name\n", prog);

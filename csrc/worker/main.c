@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "catalog_client.h"
+#include "cli.h"
 #include "debug.h"
 #include "work_queue.h"
 #include "worker/resources.h"
@@ -69,19 +70,6 @@ static void usage(FILE *f, const char *prog)
 		prog, prog, prog);
 }
 
-/* A whole number in [lo, hi] from option opt, or exit 1 naming the problem. */
-static long long parse_num(const char *prog, const char *opt, const char *s, long long lo, long long hi)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi) {
-		fprintf(stderr, "%s: %s needs a whole number from %lld to %lld, not '%s'\n", prog, opt, lo, hi, s);
-		exit(1);
-	}
-	return v;
-}
-
 /* Seconds (decimals allowed) from 0 to one day as microseconds, or exit 1. */
 static uint64_t parse_seconds(const char *prog, const char *opt, const char *s)
 {
@@ -134,14 +122,14 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":s:t:do:hvM:C:", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_CORES: cfg.res.cores = parse_num(prog, "--cores", optarg, 0, 1 << 20); break;
-		case OPT_MEMORY: cfg.res.memory_mb = parse_num(prog, "--memory", optarg, 0, 1LL << 40); break;
-		case OPT_DISK: cfg.res.disk_mb = parse_num(prog, "--disk", optarg, 0, 1LL << 40); break;
-		case OPT_GPUS: cfg.res.gpus = parse_num(prog, "--gpus", optarg, 0, 1 << 20); break;
+		case OPT_CORES: cfg.res.cores = wqi_cli_num(prog, "--cores", optarg, 0, 1 << 20); break;
+		case OPT_MEMORY: cfg.res.memory_mb = wqi_cli_num(prog, "--memory", optarg, 0, 1LL << 40); break;
+		case OPT_DISK: cfg.res.disk_mb = wqi_cli_num(prog, "--disk", optarg, 0, 1LL << 40); break;
+		case OPT_GPUS: cfg.res.gpus = wqi_cli_num(prog, "--gpus", optarg, 0, 1 << 20); break;
 		case 's': cfg.workdir_parent = optarg; break;
 		case 'M': cfg.master_name = optarg; break;
 		case 'C': cfg.catalogs = optarg; break;
-		case 't': cfg.idle_timeout_s = (int)parse_num(prog, "--timeout", optarg, 1, INT_MAX / 2); break;
+		case 't': cfg.idle_timeout_s = (int)wqi_cli_num(prog, "--timeout", optarg, 1, INT_MAX / 2); break;
 		case OPT_SINGLE: cfg.single_shot = 1; break;
 		case OPT_SLOW: cfg.test_slow_us = parse_seconds(prog, "--test-slow", optarg); break;
 		case 'd': debug = 1; break;
@@ -207,7 +195,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!cfg.master_name)
-		cfg.port = (int)parse_num(prog, "the port", portstr, 1, 65535);
+		cfg.port = (int)wqi_cli_num(prog, "the port", portstr, 1, 65535);
 	if (!cfg.workdir_parent) {
 		const char *t = getenv("TMPDIR");
 		cfg.workdir_parent = t && *t ? t : "/tmp";
