@@ -68,6 +68,7 @@ cdef class _Queue:
             work_queue_task_delete(task._t)
             task._t = t
         task._queued = False
+        wqpy_gc_retrack(task)
         if work_queue_task_get_result(t) == WORK_QUEUE_RESULT_INPUT_MISSING:
             missing = task.missing_inputs
             if missing:
@@ -97,6 +98,7 @@ cdef class _Queue:
                 task._queued = True
                 task._note = None
                 self._tasks[tid] = task
+                wqpy_gc_untrack_plain(task, Task)
         finally:
             self._release()
         if tid <= 0:
@@ -503,6 +505,7 @@ cdef class _Queue:
                 if t == NULL:
                     task._t = NULL  # the C queue keeps it and deletes it
                 task._queued = False
+                wqpy_gc_retrack(task)
             self._tasks.clear()
             self._q = NULL
             work_queue_delete(q)

@@ -52,3 +52,41 @@ def test_submit_cancel_memory_flat():
         batch()
         r2 = _rss()
     assert r2 - r1 <= 2 * 1024 * 1024, (r1, r2)
+
+
+def test_queued_plain_tasks_leave_the_collector_and_come_back():
+    """A queued plain Task is taken off the cyclic collector's lists (a
+    million of them made every full collection walk them all) and is
+    tracked again when the queue hands it back; tasks that can be part of a
+    cycle (attributes of their own, subclasses) stay tracked, and cycles
+    through returned tasks are still collected."""
+    import gc
+    import weakref
+
+    class MyTask(Task):
+        pass
+
+    with WorkQueue(port=0) as q:
+        plain, tagged, sub = Task("true"), Task("true"), MyTask("true")
+        tagged.owner = q
+        for t in (plain, tagged, sub):
+            q.submit(t)
+        assert not gc.is_tracked(plain)
+        assert gc.is_tracked(tagged) and gc.is_tracked(sub)
+        assert q.cancel_by_taskid(plain.id) is plain
+        assert gc.is_tracked(plain)
+        q.submit(plain)
+        assert not gc.is_tracked(plain)
+    # closing the queue hands every task back, tracked again
+    assert gc.is_tracked(plain) and gc.is_tracked(tagged)
+
+    # a cycle through a task the queue returned is collected
+    with WorkQueue(port=0) as q:
+        t = Task("true")
+        q.submit(t)
+        back = q.cancel_by_taskid(t.id)
+        back.me = back
+        ref = weakref.ref(back)
+        del t, back
+    gc.collect()
+    assert ref() is None
