@@ -2,9 +2,10 @@
  * master_cost.c - benchmark 2: the master's own CPU per task, with N
  * simulated workers (bench/swarm) that answer every task at once.
  *
- *   master_cost SWARM N TASKS
+ *   master_cost SWARM N TASKS [CORES]
  *
- * Starts a queue on a free port, runs "SWARM 127.0.0.1 PORT N" as a child,
+ * Starts a queue on a free port, runs "SWARM 127.0.0.1 PORT N CORES" as a
+ * child (CORES per simulated worker, default 1),
  * pumps the master until all N connections have completed the handshake
  * (swarm_admit_ms), measures RSS with N idle connections against none
  * (rss_per_idle_conn), then submits TASKS tasks at once and waits for all
@@ -34,13 +35,14 @@ static void pump(struct work_queue *q, int ms)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4 || atoi(argv[2]) <= 0 || atol(argv[3]) <= 0) {
-		fprintf(stderr, "usage: master_cost SWARM N TASKS\n");
+	if (argc < 4 || argc > 5 || atoi(argv[2]) <= 0 || atol(argv[3]) <= 0 || (argc == 5 && atoi(argv[4]) <= 0)) {
+		fprintf(stderr, "usage: master_cost SWARM N TASKS [CORES]\n");
 		return 2;
 	}
 	const char *swarm = argv[1];
 	int n = atoi(argv[2]);
 	long tasks = atol(argv[3]);
+	const char *cores = argc == 5 ? argv[4] : "1";
 	signal(SIGPIPE, SIG_IGN);
 	if (bench_raise_nofile(n + 256) < n + 32) {
 		fprintf(stderr, "master_cost: cannot raise the descriptor limit to %d\n", n + 256);
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 	uint64_t t0 = bench_mono_us();
 	pid_t pid = fork();
 	if (pid == 0) {
-		execl(swarm, swarm, "127.0.0.1", port, count, (char *)NULL);
+		execl(swarm, swarm, "127.0.0.1", port, count, cores, (char *)NULL);
 		_exit(127);
 	}
 	int rc = 1;

@@ -62,7 +62,7 @@ static void test_fill_and_release(void)
 	CHECK_EQ_INT(a->u_cores, 2);
 	CHECK_EQ_INT(a->u_memory, 2000);
 	CHECK_EQ_INT(q.used_cores, 4);
-	CHECK_EQ_INT(q.n_ready, 1);
+	CHECK_EQ_INT(wqi_ready_count(&q.ready), 1);
 	CHECK(t[4]->state == WORK_QUEUE_TASK_READY);
 	CHECK(wqi_list_empty(&q.avail));
 	CHECK_EQ_STR(t[2]->host, "b:1");
@@ -173,7 +173,7 @@ static void test_lost_worker(void)
 	wqi_worker_free(a);
 	CHECK_EQ_INT(q.cum.workers_lost, 1);
 	CHECK_EQ_INT(q.used_cores, 0);
-	CHECK_EQ_INT(q.n_ready, 4);
+	CHECK_EQ_INT(wqi_ready_count(&q.ready), 4);
 	CHECK(t1->worker == NULL && t1->state == WORK_QUEUE_TASK_READY);
 	struct wqi_worker *b = fake_worker(&q, "b", 1, 0, 0, 0);
 	n_calls = 0;
@@ -220,7 +220,7 @@ static void test_cancel(void)
 	int before = n_calls;
 	wqi_dispatch_cancel(&q, r);
 	CHECK_EQ_INT(n_calls, before);
-	CHECK_EQ_INT(q.n_ready, 0);
+	CHECK_EQ_INT(wqi_ready_count(&q.ready), 0);
 	CHECK_EQ_INT(q.ready_cores, 0);
 	CHECK_EQ_INT(q.cum.tasks_cancelled, 3);
 	/* cancelled tasks can be submitted again and get new ids */
@@ -310,7 +310,7 @@ static void test_many(void)
 	wqi_dispatch_run(&q);
 	CHECK_EQ_INT(n_calls, 200);
 	CHECK_EQ_INT(q.n_running, 200);
-	CHECK_EQ_INT(q.n_ready, 800);
+	CHECK_EQ_INT(wqi_ready_count(&q.ready), 800);
 	/* the highest priority went first */
 	for (int i = 0; i < 200; i++)
 		CHECK_EQ_INT(((struct work_queue_task *)wqi_itab_get(&q.tasks, calls[i].taskid))->priority, 2);
@@ -331,7 +331,7 @@ static void test_oversized_tasks_park(void)
 	wqi_dispatch_run(&q);
 	CHECK(t->worker == small);
 	CHECK_EQ_INT(q.n_parked, 100);
-	CHECK_EQ_INT(q.n_ready, 0);
+	CHECK_EQ_INT(wqi_ready_count(&q.ready), 0);
 	struct work_queue_stats st;
 	work_queue_get_stats(&q, &st);
 	CHECK_EQ_INT(st.tasks_waiting, 100);

@@ -279,7 +279,7 @@ int work_queue_hungry(struct work_queue *q)
 {
 	if (!q)
 		return 0;
-	if (q->n_ready + q->n_parked < HUNGRY_MINIMUM)
+	if (wqi_ready_count(&q->ready) + q->n_parked < HUNGRY_MINIMUM)
 		return 1;
 	return q->ready_cores < q->total_cores - q->used_cores;
 }

@@ -17,7 +17,7 @@
  *
  * Ownership: the queue owns every task from submit until wait/cancel returns
  * it (q->tasks maps id -> task for all of them) and every connection
- * (q->workers). A task is in exactly one of: the ready heap, a worker's task
+ * (q->workers). A task is in exactly one of: the ready queue, a worker's task
  * list, the completed list.
  */
 #ifndef WQI_MASTER_H
@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "master_comm.h"
 #include "queue.h"
+#include "ready.h"
 #include "table.h"
 #include "task.h"
 #include "work_queue.h"
@@ -140,8 +141,7 @@ struct work_queue {
 	uint64_t next_taskid;          /* next id to give out (from 1) */
 	int64_t next_seq;              /* submission counter */
 	struct wqi_itab tasks;         /* id -> task, every task inside the queue */
-	struct work_queue_task **ready; /* ready heap (priority desc, qseq asc) */
-	size_t n_ready, cap_ready;
+	struct wqi_ready ready;         /* ready tasks (priority desc, qseq asc): ready.h */
 	int64_t ready_cores;           /* cores the ready tasks want (hungry) */
 	struct work_queue_task **parked; /* ready tasks larger than every connected worker */
 	size_t n_parked, cap_parked;

@@ -43,6 +43,7 @@ int wqi_master_init(struct work_queue *q)
 	q->max_output = 1ULL << 30;
 	q->next_taskid = 1;
 	wqi_itab_init(&q->tasks);
+	wqi_ready_init(&q->ready);
 	wqi_list_init(&q->complete);
 	wqi_list_init(&q->workers);
 	wqi_list_init(&q->avail);
@@ -75,73 +76,20 @@ void wqi_master_free_state(struct work_queue *q)
 	wqi_sched_free(q);
 	wqi_fa_free(q);
 	wqi_hosts_free(q);
-	free(q->ready);
-	q->ready = NULL;
+	wqi_ready_free(&q->ready);
 	free(q->parked);
 	q->parked = NULL;
 	q->n_parked = q->cap_parked = 0;
-	q->n_ready = q->cap_ready = 0;
 	wqi_list_init(&q->complete);
 }
 
-/* ---- the ready heap ---- */
+/* ---- the ready queue (ready.c) with the queue's books ---- */
 
-static int heap_before(const struct work_queue_task *a, const struct work_queue_task *b)
-{
-	if (a->priority != b->priority)
-		return a->priority > b->priority;
-	return a->qseq < b->qseq;
-}
-
-static void heap_set(struct work_queue *q, size_t i, struct work_queue_task *t)
-{
-	q->ready[i] = t;
-	t->heap_idx = i;
-}
-
-static void heap_up(struct work_queue *q, size_t i)
-{
-	struct work_queue_task *t = q->ready[i];
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (!heap_before(t, q->ready[p]))
-			break;
-		heap_set(q, i, q->ready[p]);
-		i = p;
-	}
-	heap_set(q, i, t);
-}
-
-static void heap_down(struct work_queue *q, size_t i)
-{
-	struct work_queue_task *t = q->ready[i];
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= q->n_ready)
-			break;
-		if (c + 1 < q->n_ready && heap_before(q->ready[c + 1], q->ready[c]))
-			c++;
-		if (!heap_before(q->ready[c], t))
-			break;
-		heap_set(q, i, q->ready[c]);
-		i = c;
-	}
-	heap_set(q, i, t);
-}
-
-/* Push a task into the ready queue. 0 or WQ_ENOMEM. */
+/* Queue a ready task. 0 or WQ_ENOMEM. */
 static int ready_push(struct work_queue *q, struct work_queue_task *t)
 {
-	if (q->n_ready == q->cap_ready) {
-		size_t nc = q->cap_ready ? q->cap_ready * 2 : 64;
-		struct work_queue_task **nr = realloc(q->ready, nc * sizeof(*nr));
-		if (!nr)
-			return WQ_ENOMEM;
-		q->ready = nr;
-		q->cap_ready = nc;
-	}
-	heap_set(q, q->n_ready++, t);
-	heap_up(q, q->n_ready - 1);
+	if (wqi_ready_push(&q->ready, t))
+		return WQ_ENOMEM;
 	t->state = WORK_QUEUE_TASK_READY;
 	q->ready_cores += wqi_task_cores_wanted(t);
 	q->dispatch_dirty = 1;
@@ -151,15 +99,8 @@ static int ready_push(struct work_queue *q, struct work_queue_task *t)
 /* Take a task out of the ready queue wherever it sits. */
 static void ready_remove(struct work_queue *q, struct work_queue_task *t)
 {
-	size_t i = t->heap_idx;
-	t->heap_idx = SIZE_MAX;
 	q->ready_cores -= wqi_task_cores_wanted(t);
-	struct work_queue_task *last = q->ready[--q->n_ready];
-	if (i == q->n_ready)
-		return;
-	heap_set(q, i, last);
-	heap_up(q, i);
-	heap_down(q, last->heap_idx);
+	wqi_ready_remove(&q->ready, t);
 }
 
 /*
@@ -500,8 +441,8 @@ void wqi_dispatch_run(struct work_queue *q)
 		return;
 	q->dispatch_dirty = 0;
 	uint64_t now = wqi_now_us();
-	while (q->n_ready > 0 && !wqi_list_empty(&q->avail)) {
-		struct work_queue_task *t = q->ready[0];
+	struct work_queue_task *t;
+	while (!wqi_list_empty(&q->avail) && (t = wqi_ready_top(&q->ready))) {
 		const struct wqi_sched *s = t->algorithm > WORK_QUEUE_SCHEDULE_UNSET ? wqi_sched_get(t->algorithm) : q->sched;
 		uint64_t pref_end = t->t_submit + (uint64_t)q->pref_wait_us;
 		t->pref_on = t->n_pref > 0 && now < pref_end;
@@ -631,7 +572,7 @@ void wqi_dispatch_task_done(struct work_queue *q, struct work_queue_task *t)
 
 void wqi_dispatch_cancel(struct work_queue *q, struct work_queue_task *t)
 {
-	if (t->heap_idx != SIZE_MAX) {
+	if (t->ready_pos != WQI_READY_NONE) {
 		ready_remove(q, t);
 	} else if (t->parked_idx != SIZE_MAX) {
 		unpark(q, t);

@@ -408,7 +408,7 @@ static void test_policies_many(void)
 			finish(&q, fin[i], 1000 * (uint64_t)(i + 1));
 		wqi_dispatch_run(&q);
 		CHECK_EQ_INT(q.n_running, 100);
-		CHECK_EQ_INT(q.n_ready, 140);
+		CHECK_EQ_INT(wqi_ready_count(&q.ready), 140);
 		fake_teardown(&q);
 	}
 }

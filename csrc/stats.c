@@ -20,7 +20,7 @@ void work_queue_get_stats(struct work_queue *q, struct work_queue_stats *s)
 		return;
 	*s = q->cum;
 	uint64_t sent = q->closed_bytes_sent, recvd = q->closed_bytes_received;
-	struct work_queue_task *top = q->n_ready ? q->ready[0] : NULL;
+	struct work_queue_task *top = wqi_ready_top(&q->ready);
 	int first = 1;
 	struct wqi_list *n, *nx;
 	wqi_list_foreach_safe(n, nx, &q->workers) {
@@ -50,7 +50,7 @@ void work_queue_get_stats(struct work_queue *q, struct work_queue_stats *s)
 #undef MINMAX
 		first = 0;
 	}
-	s->tasks_waiting = (int)(q->n_ready + q->n_parked);
+	s->tasks_waiting = (int)(wqi_ready_count(&q->ready) + q->n_parked);
 	s->tasks_on_workers = q->n_running;
 	s->tasks_running = q->n_running;
 	s->tasks_with_results = q->n_complete;

@@ -16,6 +16,7 @@
 
 #include "debug.h"
 #include "proto.h"
+#include "ready.h"
 #include "task.h"
 #include "util.h"
 
@@ -30,7 +31,7 @@ struct work_queue_task *work_queue_task_create(const char *full_command)
 	}
 	t->cores = t->memory = t->disk = t->gpus = -1;
 	t->state = WORK_QUEUE_TASK_UNKNOWN;
-	t->heap_idx = SIZE_MAX;
+	t->ready_pos = WQI_READY_NONE;
 	t->parked_idx = SIZE_MAX;
 	wqi_list_init(&t->wnode);
 	wqi_list_init(&t->cnode);

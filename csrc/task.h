@@ -98,7 +98,7 @@ struct work_queue_task {
 	struct work_queue *q;             /* the queue holding it, NULL when the user owns it */
 	struct wqi_worker *worker;        /* where it runs, or NULL */
 	int64_t a_cores, a_memory, a_disk, a_gpus; /* allocation on that worker */
-	size_t heap_idx;                  /* index in the ready heap, or SIZE_MAX */
+	uint64_t ready_pos;               /* place in q->ready (ready.c), WQI_READY_NONE when not there */
 	size_t parked_idx;                /* index in q->parked, or SIZE_MAX */
 	int64_t qseq;                     /* order among equal priorities (lower first) */
 	int64_t submit_seq;               /* order of submission, kept across requeues */
