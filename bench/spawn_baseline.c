@@ -103,6 +103,7 @@ static int latency(long n)
 		lat[i] = mono_us() - t0;
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
+	printf("spawn_p10_us %llu\nspawn_p90_us %llu\n", (unsigned long long)lat[n / 10], (unsigned long long)lat[(n * 9) / 10]);
 	printf("spawn_p50_us %llu\nspawn_p99_us %llu\n", (unsigned long long)lat[n / 2],
 	       (unsigned long long)lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1]);
 	free(lat);

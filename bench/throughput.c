@@ -7,7 +7,7 @@
  *                                  prints wq_rate (tasks/s) and the master's
  *                                  CPU per task
  *   throughput WORKER latency N    one idle worker, N sequential submit ->
- *                                  wait round trips: wq_p50_us, wq_p99_us
+ *                                  wait round trips: wq_p10/p50/p90/p99_us
  *   throughput WORKER admit W      time from starting W workers to all W
  *                                  connected and handshaken: admit_ms
  *
@@ -113,7 +113,8 @@ static int latency(struct work_queue *q, const char *worker, long n)
 		lat[i] = bench_mono_us() - t0;
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), bench_cmp_u64);
-	printf("wq_p50_us %llu\nwq_p99_us %llu\n", (unsigned long long)lat[n / 2], (unsigned long long)lat[(n * 99) / 100]);
+	printf("wq_p10_us %llu\nwq_p50_us %llu\nwq_p90_us %llu\nwq_p99_us %llu\n", (unsigned long long)lat[n / 10],
+	       (unsigned long long)lat[n / 2], (unsigned long long)lat[(n * 9) / 10], (unsigned long long)lat[(n * 99) / 100]);
 	rc = 0;
 out:
 	free(lat);

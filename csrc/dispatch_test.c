@@ -65,7 +65,7 @@ static void test_fill_and_release(void)
 	CHECK_EQ_INT(wqi_ready_count(&q.ready), 1);
 	CHECK(t[4]->state == WORK_QUEUE_TASK_READY);
 	CHECK(wqi_list_empty(&q.avail));
-	CHECK_EQ_STR(t[2]->host, "b:1");
+	CHECK_EQ_STR(work_queue_task_get_host(t[2]), "b:1");
 	CHECK_EQ_INT(t[0]->try_count, 1);
 	/* nothing changed: a second pass sends nothing */
 	wqi_dispatch_run(&q);
@@ -169,8 +169,13 @@ static void test_lost_worker(void)
 	CHECK_EQ_INT(n_calls, 2);
 	struct work_queue_task *t3 = task(&q, 1, -1);
 	struct work_queue_task *t4 = task(&q, 2, -1);
+	const char *host1 = work_queue_task_get_host(t1);
+	CHECK(host1 != NULL && host1 == work_queue_task_get_host(t2)); /* one shared record per worker */
 	wqi_dispatch_worker_gone(&q, a);
 	wqi_worker_free(a);
+	/* the names outlive the worker: its tasks still hold them */
+	CHECK_EQ_STR(work_queue_task_get_host(t1), host1);
+	CHECK(work_queue_task_get_hostname(t1) != NULL);
 	CHECK_EQ_INT(q.cum.workers_lost, 1);
 	CHECK_EQ_INT(q.used_cores, 0);
 	CHECK_EQ_INT(wqi_ready_count(&q.ready), 4);

@@ -83,6 +83,7 @@ struct wqi_worker {
 	int state;                     /* enum wqi_wstate */
 	char addr[64];                 /* "ip:port" of the peer */
 	char *hostname, *os, *arch, *worker_id, *version; /* from HELLO */
+	struct wqi_peer_names *peer;   /* addr + hostname for its tasks (made at the first dispatch) */
 	int64_t cores, memory, disk, gpus;                 /* total, from HELLO */
 	int64_t u_cores, u_memory, u_disk, u_gpus;         /* committed to tasks */
 	int ntasks;                    /* tasks on wtasks */

@@ -260,6 +260,7 @@ void wqi_worker_free(struct wqi_worker *w)
 	if (wqi_list_linked(&w->n_doom))
 		wqi_list_remove(&w->n_doom);
 	wqi_cache_clear(w);
+	wqi_peer_names_release(w->peer);
 	free(w->hostname);
 	free(w->os);
 	free(w->arch);
@@ -395,10 +396,10 @@ static int start_task(struct work_queue *q, struct wqi_worker *w, struct work_qu
 	t->dispatch_mono_us = wqi_mono_us();
 	t->t_start = t->t_end = t->t_done = 0;
 	t->bytes_sent = t->bytes_received = 0;
-	free(t->host);
-	free(t->hostname);
-	t->host = strdup(w->addr);
-	t->hostname = wqi_strdup(w->hostname ? w->hostname : "");
+	if (!w->peer)
+		w->peer = wqi_peer_names_new(w->addr, w->hostname ? w->hostname : "");
+	wqi_peer_names_release(t->peer);
+	t->peer = w->peer ? wqi_peer_names_hold(w->peer) : NULL;
 	q->cum.tasks_dispatched++;
 	wqi_worker_update_avail(w);
 	wqi_fa_task_started(q, t);

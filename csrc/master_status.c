@@ -144,7 +144,7 @@ static int tasks_json(struct work_queue *q, struct wqi_buf *b)
 				     (long long)t->cores, (long long)t->memory, (long long)t->disk, (long long)t->gpus,
 				     t->priority, (long long)t->try_count);
 		if (t->worker)
-			rc |= put_str(b, "host", t->host);
+			rc |= put_str(b, "host", work_queue_task_get_host(t));
 		rc |= wqi_buf_printf(b, "\"submit_time\":%llu,\"dispatch_time\":%llu}", (unsigned long long)t->t_submit,
 				     (unsigned long long)t->t_dispatch);
 	}

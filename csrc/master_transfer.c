@@ -33,6 +33,7 @@
 #include "util.h"
 
 #define RX_CHUNK (8u << 20)   /* stream bytes moved per call, for fairness between workers */
+#define RX_BUF_KEEP (4u << 10) /* a worker's output buffer is kept between results up to this size */
 #define TREE_DEPTH_MAX 64     /* directory inputs deeper than this are cut */
 
 /* ---- sending ---- */
@@ -472,17 +473,12 @@ static void finish_result(struct wqi_worker *w)
 	if (!t)
 		return;
 	struct wqi_buf *b = w->rx_buf;
-	free(t->output);
-	t->output_len = wqi_buf_used(b);
-	t->output = malloc(t->output_len + 1);
-	if (t->output) {
-		if (t->output_len)
-			memcpy(t->output, wqi_buf_head(b), t->output_len);
-		t->output[t->output_len] = 0;
-	} else {
-		t->output_len = 0;
-	}
-	wqi_buf_free(b);
+	wqi_task_set_output(t, wqi_buf_head(b), wqi_buf_used(b));
+	/* kept for the next result unless a big output grew it */
+	if (b->cap > RX_BUF_KEEP)
+		wqi_buf_free(b);
+	else
+		wqi_buf_clear(b);
 	t->result = w->rx_res.result;
 	t->return_status = w->rx_res.exit_status;
 	t->t_start = w->rx_res.start_us;

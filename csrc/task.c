@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,9 +97,8 @@ void work_queue_task_delete(struct work_queue_task *t)
 	free(t->command);
 	free(t->tag);
 	free(t->category);
-	free(t->output);
-	free(t->host);
-	free(t->hostname);
+	wqi_task_free_output(t);
+	wqi_peer_names_release(t->peer);
 	free(t);
 }
 
@@ -410,8 +410,8 @@ work_queue_result_t work_queue_task_get_result(const struct work_queue_task *t) 
 int work_queue_task_get_return_status(const struct work_queue_task *t) { return t ? t->return_status : 0; }
 const char *work_queue_task_get_output(const struct work_queue_task *t) { return t ? t->output : NULL; }
 uint64_t work_queue_task_get_output_length(const struct work_queue_task *t) { return t ? t->output_len : 0; }
-const char *work_queue_task_get_host(const struct work_queue_task *t) { return t ? t->host : NULL; }
-const char *work_queue_task_get_hostname(const struct work_queue_task *t) { return t ? t->hostname : NULL; }
+const char *work_queue_task_get_host(const struct work_queue_task *t) { return t && t->peer ? t->peer->addr : NULL; }
+const char *work_queue_task_get_hostname(const struct work_queue_task *t) { return t && t->peer ? t->peer->hostname : NULL; }
 work_queue_task_state_t work_queue_task_get_state(const struct work_queue_task *t) { return t ? t->state : WORK_QUEUE_TASK_UNKNOWN; }
 int64_t work_queue_task_get_cores(const struct work_queue_task *t) { return t ? t->cores : -1; }
 int64_t work_queue_task_get_memory(const struct work_queue_task *t) { return t ? t->memory : -1; }
@@ -468,9 +468,66 @@ void wqi_task_note_missing_input(struct work_queue_task *t)
 	if (n < 0)
 		return;
 	wqi_warn("%s", msg);
-	free(t->output);
+	wqi_task_free_output(t);
 	t->output = msg;
 	t->output_len = (uint64_t)n;
+}
+
+/* The output of every task that printed nothing (shared, never freed). */
+static char empty_output[1];
+
+void wqi_task_free_output(struct work_queue_task *t)
+{
+	if (t->output != empty_output)
+		free(t->output);
+	t->output = NULL;
+	t->output_len = 0;
+}
+
+int wqi_task_set_output(struct work_queue_task *t, const char *p, size_t n)
+{
+	wqi_task_free_output(t);
+	if (n == 0) {
+		t->output = empty_output;
+		return 0;
+	}
+	char *o = malloc(n + 1);
+	if (!o)
+		return WQ_ENOMEM;
+	memcpy(o, p, n);
+	o[n] = 0;
+	t->output = o;
+	t->output_len = n;
+	return 0;
+}
+
+struct wqi_peer_names *wqi_peer_names_new(const char *addr, const char *hostname)
+{
+	size_t la = strlen(addr) + 1;
+	struct wqi_peer_names *p = malloc(sizeof(*p) + la);
+	if (!p)
+		return NULL;
+	if (!(p->hostname = strdup(hostname))) {
+		free(p);
+		return NULL;
+	}
+	memcpy(p->addr, addr, la);
+	atomic_init(&p->refs, 1);
+	return p;
+}
+
+struct wqi_peer_names *wqi_peer_names_hold(struct wqi_peer_names *p)
+{
+	atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+	return p;
+}
+
+void wqi_peer_names_release(struct wqi_peer_names *p)
+{
+	if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) {
+		free(p->hostname);
+		free(p);
+	}
 }
 
 int64_t wqi_task_cores_wanted(const struct work_queue_task *t)
@@ -483,12 +540,9 @@ void wqi_task_reset(struct work_queue_task *t)
 	t->state = WORK_QUEUE_TASK_UNKNOWN;
 	t->result = 0;
 	t->return_status = 0;
-	free(t->output);
-	t->output = NULL;
-	t->output_len = 0;
-	free(t->host);
-	free(t->hostname);
-	t->host = t->hostname = NULL;
+	wqi_task_free_output(t);
+	wqi_peer_names_release(t->peer);
+	t->peer = NULL;
 	t->try_count = 0;
 	t->free_tries = 0;
 	t->avoid_serial = 0;

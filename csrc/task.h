@@ -60,6 +60,22 @@ struct wqi_env {
 	char *value;          /* its value ("" for NULL) */
 };
 
+/*
+ * The names of a worker as its tasks report them (work_queue_task_get_host,
+ * _get_hostname), shared by the worker and every task it ran instead of two
+ * string copies per dispatch. Counted with atomics: a task the user owns may
+ * be deleted on another thread while the master dispatches.
+ */
+struct wqi_peer_names {
+	_Atomic int refs;
+	char *hostname;                   /* never NULL ("" when unknown) */
+	char addr[];                      /* "ip:port" */
+};
+/* A record with refs = 1, or NULL (out of memory). */
+struct wqi_peer_names *wqi_peer_names_new(const char *addr, const char *hostname);
+struct wqi_peer_names *wqi_peer_names_hold(struct wqi_peer_names *p);
+void wqi_peer_names_release(struct wqi_peer_names *p);  /* NULL is fine */
+
 struct work_queue_task {
 	/* specification */
 	uint64_t taskid;                  /* assigned at submit, 0 before */
@@ -87,8 +103,7 @@ struct work_queue_task {
 	int return_status;                /* exit code, or the signal number */
 	char *output;                     /* NUL-terminated output, NULL before completion */
 	uint64_t output_len;              /* bytes of output (without the NUL) */
-	char *host;                       /* "ip:port" of the worker */
-	char *hostname;                   /* the worker's host name */
+	struct wqi_peer_names *peer;      /* the worker's "ip:port" and host name (shared), NULL before */
 	int64_t try_count;                /* times dispatched */
 	timestamp_t t_submit, t_dispatch, t_start, t_end, t_done;
 	int64_t bytes_sent;               /* master -> worker, last run */
@@ -118,6 +133,11 @@ struct work_queue_task {
  * WQ_ENOENT if a local input is missing (the task then completes with
  * INPUT_MISSING), or WQ_ENOMEM. */
 int wqi_task_prepare(struct work_queue_task *t);
+/* Drop the output (t->output NULL, length 0). */
+void wqi_task_free_output(struct work_queue_task *t);
+/* Set the output to a copy of n bytes at p (NUL-terminated); 0 or WQ_ENOMEM
+ * (then the output is empty). Empty outputs share one static string. */
+int wqi_task_set_output(struct work_queue_task *t, const char *p, size_t n);
 /* Clear the results of a previous run (resubmit). */
 void wqi_task_reset(struct work_queue_task *t);
 /* Remove temporary output files of the current run and forget them. */

@@ -64,25 +64,39 @@ static void test_recycle_empty(void)
 	CHECK_EQ_INT(wqi_wk_task_sandbox(t, NULL), 0);
 	run(t);
 	wqi_wk_task_cleanup(t, NULL);
+	/* both empty: kept where they are, for the next task */
 	struct stat st;
-	CHECK(lstat(t->sandbox, &st) < 0);
-	CHECK(lstat(t->outfile, &st) < 0);
-	CHECK_EQ_INT(count(".spare."), 2);   /* the directory and the .out file */
+	CHECK(lstat(t->sandbox, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(lstat(t->outfile, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+	CHECK_EQ_INT(count("t."), 2);
+	char dir1[512], out1[512];
+	snprintf(dir1, sizeof dir1, "%s", t->sandbox);
+	snprintf(out1, sizeof out1, "%s", t->outfile);
 	wqi_wk_task_free(t);
 
-	/* the next task takes both back, under its own names */
+	/* the next task runs in them (no rename, no mkdir) */
 	t = task(2, "echo hello; pwd > here");
 	CHECK_EQ_INT(wqi_wk_task_sandbox(t, NULL), 0);
+	CHECK_EQ_STR(t->sandbox, dir1);
 	CHECK(stat(t->sandbox, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0755);
-	CHECK_EQ_INT(count(".spare."), 1);
 	run(t);
-	CHECK_EQ_INT(count(".spare."), 0);
+	CHECK_EQ_STR(t->outfile, out1);
 	CHECK(stat(t->outfile, &st) == 0 && st.st_size == 6);   /* truncated, then written */
+	CHECK_EQ_INT(count("t."), 2);
 	/* not empty: both are removed, nothing goes to the pool */
 	wqi_wk_task_cleanup(t, NULL);
 	CHECK(lstat(t->sandbox, &st) < 0);
 	CHECK(lstat(t->outfile, &st) < 0);
-	CHECK_EQ_INT(count(".spare."), 0);
+	CHECK_EQ_INT(count("t."), 0);
+	wqi_wk_task_free(t);
+
+	/* with the pool empty, fresh names: never one of an earlier task */
+	t = task(1, "true");
+	CHECK_EQ_INT(wqi_wk_task_sandbox(t, NULL), 0);
+	CHECK(strcmp(t->sandbox, dir1) != 0);
+	run(t);
+	CHECK(strcmp(t->outfile, out1) != 0);
+	wqi_wk_task_cleanup(t, NULL);
 	wqi_wk_task_free(t);
 }
 
@@ -95,15 +109,16 @@ static void test_changed_not_recycled(void)
 	wqi_wk_task_cleanup(t, NULL);
 	struct stat st;
 	CHECK(lstat(t->sandbox, &st) < 0);
-	CHECK_EQ_INT(count(".spare."), 1);   /* only the empty .out file */
+	CHECK(lstat(t->outfile, &st) == 0);   /* only the empty .out file is kept */
+	char changed[512];
+	snprintf(changed, sizeof changed, "%s", t->sandbox);
 	wqi_wk_task_free(t);
 	t = task(4, "true");
 	CHECK_EQ_INT(wqi_wk_task_sandbox(t, NULL), 0);
+	CHECK(strcmp(t->sandbox, changed) != 0);
 	run(t);
-	CHECK_EQ_INT(count(".spare."), 0);
 	wqi_wk_task_cleanup(t, NULL);
 	wqi_wk_task_free(t);
-	CHECK_EQ_INT(count("t."), 0);
 }
 
 /* wqi_rm_rf's fast path (one rmdir) and its walk still agree. */
