@@ -89,3 +89,24 @@ def test_task_returned_by_wait_can_be_resubmitted(queue, workers, drain, tmp_pat
     (again,) = drain(queue)
     assert again is t and t.id != first
     assert t.result == WORK_QUEUE_RESULT_SUCCESS and t.output == "now\n"
+
+
+def test_host_and_hostname_outlive_the_worker(queue, workers, drain):
+    """A task names the worker that ran it ("ip:port" and its host name);
+    tasks of one worker share those names, and they stay readable once the
+    worker is gone."""
+    import socket
+
+    ts = [Task("true") for _ in range(3)]
+    assert all(t.host is None and t.hostname is None for t in ts)
+    for t in ts:
+        queue.submit(t)
+    workers.start(queue.port)
+    drain(queue)
+    workers.reap()
+    for t in ts:
+        assert t.host.startswith("127.0.0.1:") and int(t.host.rsplit(":", 1)[1]) > 0
+        assert t.hostname == socket.gethostname()
+    assert len({t.host for t in ts}) == 1
+    queue.submit(ts[0])   # a resubmitted task forgets where it ran
+    assert ts[0].host is None
