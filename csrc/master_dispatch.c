@@ -117,14 +117,10 @@ static int too_big(const struct work_queue *q, const struct work_queue_task *t)
 
 static int park(struct work_queue *q, struct work_queue_task *t)
 {
-	if (q->n_parked == q->cap_parked) {
-		size_t nc = q->cap_parked ? q->cap_parked * 2 : 16;
-		struct work_queue_task **np = realloc(q->parked, nc * sizeof(*np));
-		if (!np)
-			return WQ_ENOMEM;
-		q->parked = np;
-		q->cap_parked = nc;
-	}
+	struct work_queue_task **np = wqi_grow(q->parked, &q->cap_parked, q->n_parked, sizeof(*np), 16);
+	if (!np)
+		return WQ_ENOMEM;
+	q->parked = np;
 	t->parked_idx = q->n_parked;
 	q->parked[q->n_parked++] = t;
 	t->state = WORK_QUEUE_TASK_READY;

@@ -15,6 +15,7 @@
 
 #include "ready.h"
 #include "task.h"
+#include "util.h"
 #include "work_queue.h"
 
 #define RING_BIT (UINT64_C(1) << 63)
@@ -78,14 +79,10 @@ static void heap_down(struct wqi_ready *r, size_t i)
 
 static int heap_push(struct wqi_ready *r, struct work_queue_task *t)
 {
-	if (r->n_heap == r->cap_heap) {
-		size_t nc = r->cap_heap ? r->cap_heap * 2 : 64;
-		struct work_queue_task **nh = realloc(r->heap, nc * sizeof(*nh));
-		if (!nh)
-			return WQ_ENOMEM;
-		r->heap = nh;
-		r->cap_heap = nc;
-	}
+	struct work_queue_task **nh = wqi_grow(r->heap, &r->cap_heap, r->n_heap, sizeof(*nh), 64);
+	if (!nh)
+		return WQ_ENOMEM;
+	r->heap = nh;
 	heap_set(r, r->n_heap++, t);
 	heap_up(r, r->n_heap - 1);
 	return 0;

@@ -27,6 +27,17 @@ static struct work_queue_task *ref_top(void)
 	return best;
 }
 
+/* Pop the top, which must have the reference's key; 0 when the queue was empty. */
+static int pop_checked(struct wqi_ready *r)
+{
+	struct work_queue_task *top = wqi_ready_top(r), *want = ref_top();
+	CHECK(top != NULL && want != NULL && top->priority == want->priority && top->qseq == want->qseq);
+	if (!top)
+		return 0;
+	wqi_ready_remove(r, top);
+	return 1;
+}
+
 static void reset(void)
 {
 	for (int i = 0; i < N; i++)
@@ -107,23 +118,15 @@ static void test_random_against_reference(void)
 			wqi_ready_remove(&r, t);
 			live--;
 		} else if (op >= 7 && live) {
-			struct work_queue_task *top = wqi_ready_top(&r), *want = ref_top();
-			CHECK(top != NULL && want != NULL && top->priority == want->priority && top->qseq == want->qseq);
-			if (!top)
+			if (!pop_checked(&r))
 				break;
-			wqi_ready_remove(&r, top);
 			live--;
 		}
 		CHECK_EQ_INT(wqi_ready_count(&r), live);
 	}
-	while (live) {
-		struct work_queue_task *top = wqi_ready_top(&r), *want = ref_top();
-		CHECK(top != NULL && want != NULL && top->priority == want->priority && top->qseq == want->qseq);
-		if (!top)
-			break;
-		wqi_ready_remove(&r, top);
+	while (live && pop_checked(&r))
 		live--;
-	}
+	CHECK_EQ_INT(live, 0);
 	CHECK(wqi_ready_top(&r) == NULL);
 	wqi_ready_free(&r);
 }

@@ -126,14 +126,10 @@ static int idx_add(struct work_queue *q, int i, struct wqi_worker *w)
 	struct wqi_windex *x = &q->idx[i];
 	if (w->ipos[i] != SIZE_MAX)
 		return 0;
-	if (x->n == x->cap) {
-		size_t nc = x->cap ? x->cap * 2 : 64;
-		struct wqi_worker **na = realloc(x->a, nc * sizeof(*na));
-		if (!na)
-			return WQ_ENOMEM;
-		x->a = na;
-		x->cap = nc;
-	}
+	struct wqi_worker **na = wqi_grow(x->a, &x->cap, x->n, sizeof(*na), 64);
+	if (!na)
+		return WQ_ENOMEM;
+	x->a = na;
 	iset(x, i, x->n++, w);
 	if (i != WQI_IDX_RAND)
 		sift_up(x, i, x->n - 1);

@@ -180,6 +180,19 @@ int wqi_rm_rf(const char *path)
 	return 0;
 }
 
+void *wqi_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t min_cap)
+{
+	if (n < *cap)
+		return arr;
+	size_t nc = *cap ? *cap * 2 : min_cap;
+	if (nc < *cap || nc > SIZE_MAX / elem)
+		return NULL;
+	void *na = realloc(arr, nc * elem);
+	if (na)
+		*cap = nc;
+	return na;
+}
+
 char *wqi_strdup(const char *s)
 {
 	if (!s)

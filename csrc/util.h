@@ -22,6 +22,11 @@ int wqi_mkdir_p(const char *path, int mode);
 int wqi_rm_rf(const char *path);
 /* strdup that returns NULL on NULL. */
 char *wqi_strdup(const char *s);
+/* Room for one more element in array arr (elements of size elem, n used, *cap
+ * allocated): arr itself when there is room, else a copy twice as large
+ * (min_cap at first) with *cap updated, or NULL when out of memory (arr and
+ * *cap unchanged). */
+void *wqi_grow(void *arr, size_t *cap, size_t n, size_t elem, size_t min_cap);
 /* The host name, never NULL (static storage). */
 const char *wqi_hostname(void);
 

@@ -173,7 +173,31 @@ static void test_debug_log(void)
 	CHECK_EQ_INT(wqi_debug_enabled(), 0);
 }
 
+/* wqi_grow: the same array while there is room, doubled when full, contents kept. */
+static void test_grow(void)
+{
+	int *a = NULL;
+	size_t cap = 0, n = 0;
+	for (int i = 0; i < 100; i++) {
+		int *na = wqi_grow(a, &cap, n, sizeof(*a), 4);
+		CHECK(na != NULL);
+		if (!na)
+			break;
+		a = na;
+		a[n++] = i;
+	}
+	CHECK_EQ_INT(cap, 128);
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ_INT(a[i], i);
+	CHECK(wqi_grow(a, &cap, 100, sizeof(*a), 4) == a);   /* room left: unchanged */
+	size_t huge = SIZE_MAX / 2 + 1;
+	CHECK(wqi_grow(a, &huge, huge, sizeof(*a), 4) == NULL); /* would overflow: refused */
+	CHECK(huge == SIZE_MAX / 2 + 1);
+	free(a);
+}
+
 static const struct wqi_test tests[] = {
+	TEST(test_grow),
 	TEST(test_clocks),
 	TEST(test_hash),
 	TEST(test_mkdir_p),
