@@ -82,19 +82,30 @@ void wqi_wk_loop_task_discard(struct wqi_wk *w, struct wqi_wk_task *t)
  * Queue the task's report (outputs, then RESULT), then remove its files:
  * the link holds open descriptors of everything it still has to send.
  */
-void wqi_wk_loop_task_finish(struct wqi_wk *w, struct wqi_wk_task *t, int with_outputs)
+static void report_queue(struct wqi_wk *w, struct wqi_wk_task *t, int with_outputs)
 {
 	WQI_DEBUG("task %" PRIu64 " done: result %" PRIu32 ", exit status %" PRId32, t->taskid, t->result, t->exit_status);
-	if (w->link) {
-		int rc = wqi_wk_outputs_send(t, w->link, with_outputs);
-		if (rc < 0) {
-			/* half a report may be queued: the stream cannot go on */
-			wqi_warn("task %" PRIu64 ": cannot report it: %s", t->taskid, work_queue_strerror(rc));
-			w->broken = 1; /* dropped by connected_turn, where it is safe */
-		} else if (wqi_wk_flush(w) < 0) {
-			w->broken = 1; /* send now, clean up after: the master waits for this */
-		}
+	if (!w->link)
+		return;
+	int rc = wqi_wk_outputs_send(t, w->link, with_outputs);
+	if (rc < 0) {
+		/* half a report may be queued: the stream cannot go on */
+		wqi_warn("task %" PRIu64 ": cannot report it: %s", t->taskid, work_queue_strerror(rc));
+		w->broken = 1; /* dropped by connected_turn, where it is safe */
 	}
+}
+
+/* Send what is queued now: the master waits for it (cleanup comes after). */
+static void report_send(struct wqi_wk *w)
+{
+	if (w->link && !w->broken && wqi_wk_flush(w) < 0)
+		w->broken = 1;
+}
+
+void wqi_wk_loop_task_finish(struct wqi_wk *w, struct wqi_wk_task *t, int with_outputs)
+{
+	report_queue(w, t, with_outputs);
+	report_send(w);
 	wqi_wk_task_cleanup(t, &w->cache);
 	task_forget(w, t);
 }
@@ -286,16 +297,30 @@ static int master_readable(struct wqi_wk *w)
 	return 0;
 }
 
-/* Reap every exited child: a task (report it) or an input helper. */
+/*
+ * Reap every exited child: a task (report it) or an input helper. The
+ * reports of tasks that ended together leave in one send, and their
+ * sandboxes are cleaned after it: on a many-core worker, short tasks often
+ * end in the same turn.
+ */
+#define REAP_BATCH 64
+
 static void reap_children(struct wqi_wk *w)
 {
 	int status;
 	pid_t pid;
+	struct wqi_wk_task *done[REAP_BATCH];
+	int n_done = 0;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (struct wqi_wk_task *t = w->tasks; t; t = t->next) {
 			if (t->state == WQI_WK_TASK_RUNNING && t->pid == pid) {
-				wqi_wk_task_reaped(t, status);
-				wqi_wk_loop_task_finish(w, t, 1);
+				wqi_wk_task_reaped(t, status); /* FINISHED: not matched again */
+				if (n_done == REAP_BATCH) {
+					wqi_wk_loop_task_finish(w, t, 1);
+				} else {
+					report_queue(w, t, 1);
+					done[n_done++] = t;
+				}
 				break;
 			}
 			int failed = 0;
@@ -311,6 +336,12 @@ static void reap_children(struct wqi_wk *w)
 				break;
 			}
 		}
+	}
+	if (n_done)
+		report_send(w);
+	for (int i = 0; i < n_done; i++) {
+		wqi_wk_task_cleanup(done[i], &w->cache);
+		task_forget(w, done[i]);
 	}
 }
 
