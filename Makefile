@@ -98,6 +98,9 @@ bench-dispatch: $(O)/bench/dispatch_bench
 BENCH_BIN := $(addprefix $(O)/bench/,swarm master_cost throughput spawn_baseline data data_baseline)
 $(BENCH_BIN): $(O)/bench/%: $(O)/bench/%.o $(O)/libworkqueue.a
 	$(CC) -o $@ $< $(O)/libworkqueue.a $(LDFLAGS_ALL) $(LIBS)
+# the kernel floor of benchmark 2: plain sockets, nothing of the library
+$(O)/bench/sys_floor: $(O)/bench/sys_floor.o
+	$(CC) -o $@ $< $(LDFLAGS_ALL)
 
 bench:
 	python3 bench/run.py --build $(O) $(BENCH_ARGS)
