@@ -4,9 +4,10 @@
  * One self-contained page: no external scripts, styles or fonts, so it works
  * on a cluster without internet access. Its script fetches /query.json every
  * 3 seconds and updates the table and a small SVG chart per project in
- * place (no reload). The history behind the charts lives in the page (the
- * server keeps only the newest record per master). Text from the records is
- * only ever set through textContent, never parsed as HTML.
+ * place (no reload). The charts cover the last 10 minutes: at load they
+ * start from the server's recent figures (/history.json), then the page
+ * adds a point per refresh. Text from the records is only ever set through
+ * textContent, never parsed as HTML.
  */
 #include "server.h"
 
@@ -47,7 +48,7 @@ const char wqi_cat_dashboard_html[] =
 "</table>\n"
 "<script>\n"
 "'use strict';\n"
-"const PERIOD_MS = 3000, HISTORY = 100, W = 240, H = 48;\n"
+"const PERIOD_MS = 3000, WINDOW_MS = 600000, HISTORY = 400, W = 240, H = 48;\n"
 "const SERIES = [['workers', '#1f77b4'], ['tasks_waiting', '#ff7f0e'],\n"
 "                ['tasks_running', '#2ca02c'], ['tasks_complete', '#9467bd']];\n"
 "const history = new Map();  /* key -> [{t, workers, tasks_waiting, ...}] */\n"
@@ -76,14 +77,13 @@ const char wqi_cat_dashboard_html[] =
 "  tr.children[9].appendChild(svg);\n"
 "  return tr;\n"
 "}\n"
-"function drawChart(tr, points) {\n"
+"function drawChart(tr, points, now) {\n"
 "  const svg = tr.children[9].firstChild;\n"
 "  let max = 1;\n"
 "  for (const p of points) for (const [f] of SERIES) max = Math.max(max, p[f]);\n"
-"  const n = points.length;\n"
 "  SERIES.forEach(([f], i) => {\n"
-"    const xy = points.map((p, j) => {\n"
-"      const x = n > 1 ? (j * (W - 2)) / (HISTORY - 1) + 1 : 1;\n"
+"    const xy = points.map((p) => {\n"
+"      const x = 1 + Math.max(0, 1 - (now - p.t) / WINDOW_MS) * (W - 2);\n"
 "      const y = H - 2 - (p[f] / max) * (H - 4);\n"
 "      return x.toFixed(1) + ',' + y.toFixed(1);\n"
 "    });\n"
@@ -111,8 +111,8 @@ const char wqi_cat_dashboard_html[] =
 "    const p = { t: now };\n"
 "    for (const [f] of SERIES) p[f] = num(r[f]);\n"
 "    h.push(p);\n"
-"    if (h.length > HISTORY) h.shift();\n"
-"    drawChart(tr, h);\n"
+"    while (h.length > HISTORY || (h.length > 1 && now - h[0].t > WINDOW_MS)) h.shift();\n"
+"    drawChart(tr, h, now);\n"
 "  }\n"
 "  for (const [key, tr] of rows) {\n"
 "    if (!seen.has(key)) { tr.remove(); rows.delete(key); history.delete(key); }\n"
@@ -131,7 +131,23 @@ const char wqi_cat_dashboard_html[] =
 "  }\n"
 "  setTimeout(refresh, PERIOD_MS);\n"
 "}\n"
-"refresh();\n"
+"/* the server's recent figures per master, so that charts do not start empty */\n"
+"async function seed() {\n"
+"  try {\n"
+"    const resp = await fetch('/history.json', { cache: 'no-store' });\n"
+"    const all = resp.ok ? await resp.json() : {};\n"
+"    for (const [key, samples] of Object.entries(all)) {\n"
+"      if (!Array.isArray(samples)) continue;\n"
+"      history.set(key, samples.map((s) => {\n"
+"        const p = { t: num(s[0]) * 1000 };\n"
+"        SERIES.forEach(([f], i) => { p[f] = num(s[i + 1]); });\n"
+"        return p;\n"
+"      }));\n"
+"    }\n"
+"  } catch (e) { /* no history: the charts start empty */ }\n"
+"  refresh();\n"
+"}\n"
+"seed();\n"
 "</script>\n"
 "</body>\n"
 "</html>\n";

@@ -38,6 +38,7 @@ static void record_free(struct wqi_cat_record *r)
 	free(r->key);
 	free(r->project);
 	free(r->json);
+	wqi_cat_history_free(&r->hist);
 	free(r);
 }
 
@@ -231,6 +232,7 @@ int wqi_cat_records_put(struct wqi_cat_records *t, const struct wqi_json *obj, c
 		list_append(t, old);
 		snprintf(old->address, sizeof old->address, "%s", address);
 		old->heard_us = heard_us;
+		wqi_cat_history_add(&old->hist, obj, heard_us); /* out of memory: no sample, nothing else lost */
 		t->generation++;
 		return 0;
 	}
@@ -250,6 +252,7 @@ int wqi_cat_records_put(struct wqi_cat_records *t, const struct wqi_json *obj, c
 	r->json_len = len;
 	snprintf(r->address, sizeof r->address, "%s", address);
 	r->heard_us = heard_us;
+	wqi_cat_history_add(&r->hist, obj, heard_us);
 	list_append(t, r);
 	t->bytes += len;
 	t->generation++;
@@ -334,4 +337,21 @@ int wqi_cat_records_write(const struct wqi_cat_records *t, struct wqi_buf *b, co
 		first = 0;
 	}
 	return wqi_buf_append(b, first ? "]\n" : "\n]\n", first ? 2 : 3);
+}
+
+int wqi_cat_records_write_history(const struct wqi_cat_records *t, struct wqi_buf *b, const char *project)
+{
+	int first = 1;
+	if (wqi_buf_append(b, "{", 1) < 0)
+		return WQ_ENOMEM;
+	for (const struct wqi_cat_record *r = t->head; r; r = r->next) {
+		if (project && strcmp(project, r->project) != 0)
+			continue;
+		if ((!first && wqi_buf_append(b, ",", 1) < 0) || wqi_buf_append(b, "\n", 1) < 0 ||
+		    wqi_json_write_string(b, r->key, strlen(r->key)) < 0 || wqi_buf_append(b, ":", 1) < 0 ||
+		    wqi_cat_history_write(b, &r->hist) < 0)
+			return WQ_ENOMEM;
+		first = 0;
+	}
+	return wqi_buf_append(b, "\n}\n", 3) < 0 ? WQ_ENOMEM : 0;
 }

@@ -11,7 +11,8 @@
  *
  * Bounds: at most max_records records, each from an update of at most
  * WQI_CAT_MAX_UPDATE bytes. When the table is full, a new master evicts
- * the record heard from least recently. Records not heard from for
+ * the record heard from least recently. Each record also keeps its recent
+ * figures (history.h, 2.4 KB). Records not heard from for
  * lifetime_us are removed by wqi_cat_records_expire(); an update with
  * "state":"gone" removes its record at once.
  *
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "catalog/history.h"
 #include "json.h"
 #include "table.h"
 
@@ -39,6 +41,7 @@ struct wqi_cat_record {
 	size_t json_len;                    /* bytes in json */
 	char address[64];                   /* IP the last update came from */
 	uint64_t heard_us;                  /* wall clock of the last update, microseconds */
+	struct wqi_cat_history hist;        /* recent figures, for the dashboard (history.h) */
 	struct wqi_cat_record *prev, *next; /* in order of the last update: head is the oldest */
 };
 
@@ -87,5 +90,9 @@ int wqi_cat_record_write(struct wqi_buf *b, const struct wqi_cat_record *r);
 /* Append the records (all, or those whose project equals project exactly)
  * as a JSON array, oldest update first. 0 or WQ_ENOMEM. */
 int wqi_cat_records_write(const struct wqi_cat_records *t, struct wqi_buf *b, const char *project);
+/* Append the recent figures of the records (all, or of one project) as a
+ * JSON object: key -> [[t, workers, tasks_waiting, tasks_running,
+ * tasks_complete], ...], oldest first. 0 or WQ_ENOMEM. */
+int wqi_cat_records_write_history(const struct wqi_cat_records *t, struct wqi_buf *b, const char *project);
 
 #endif

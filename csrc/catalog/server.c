@@ -292,6 +292,13 @@ static void serve_http(struct server *s, struct conn *c)
 			strlen(wqi_cat_dashboard_html));
 	} else if (strcmp(r.path, "/query.json") == 0) {
 		serve_query(s, c, &r);
+	} else if (strcmp(r.path, "/history.json") == 0) {
+		struct wqi_buf b = WQI_BUF_INIT;
+		if (wqi_cat_records_write_history(&s->t, &b, r.has_project ? r.project : NULL) < 0)
+			respond_error(s, c, r.head_only, 500);
+		else
+			respond(s, c, r.head_only, 200, "application/json", wqi_buf_head(&b), wqi_buf_used(&b));
+		wqi_buf_free(&b);
 	} else if (strcmp(r.path, "/stats.json") == 0) {
 		struct wqi_buf b = WQI_BUF_INIT;
 		if (render_stats(s, &b) < 0)

@@ -301,3 +301,39 @@ def test_dashboard_shows_live_counts_without_reloading(tmp_path, catalog_server,
             "tr => tr.children[0].textContent === %s)[0].querySelector('svg polyline')"
             ".getAttribute('points').split(' ').length" % json.dumps(project))
         assert npoints >= 2
+
+
+def test_dashboard_charts_start_from_the_servers_history(tmp_path, catalog_server, chromium):
+    """The catalog keeps each master's recent figures (/history.json); a page
+    opened later starts its chart from them instead of from nothing."""
+    cat = catalog_server()
+    project = "hist-%s" % uuid.uuid4().hex[:8]
+    with work_queue.WorkQueue(port=0, name=project, catalog=cat.address) as q:
+        q.specify_catalog_update_interval(1)
+        for i in range(3):
+            q.submit(work_queue.Task("echo %d" % i))
+        deadline = time.monotonic() + 40
+        samples = []
+        while len(samples) < 4:   # samples are at least 2 s apart
+            assert time.monotonic() < deadline, "the catalog kept no history: %r" % samples
+            q.wait(0.5)
+            hist = cat.get_json("/history.json?project=" + project)
+            samples = next((v for k, v in hist.items() if k.endswith(":%d" % q.port)), [])
+        assert all(len(s) == 5 and s[2] == 3 for s in samples), samples   # [t, workers, waiting, running, complete]
+        assert [s[0] for s in samples] == sorted(s[0] for s in samples)
+
+        chromium.navigate(cat.url("/"))
+        deadline = time.monotonic() + 20
+        while True:
+            # the first refresh draws the row: its chart already holds the history
+            npoints = chromium.evaluate(
+                "(() => { const tr = Array.from(document.querySelectorAll('#projects tbody tr')).filter("
+                "tr => tr.children[0].textContent === %s)[0];"
+                " return tr ? tr.querySelector('svg polyline').getAttribute('points').split(' ').length : 0; })()"
+                % json.dumps(project))
+            if npoints:
+                break
+            assert time.monotonic() < deadline, "the page did not show the project"
+            time.sleep(0.1)
+        # a page without the server's history would hold 1 point per 3 s refresh
+        assert npoints >= len(samples), (npoints, samples)
