@@ -93,6 +93,23 @@ static struct wqi_json *parse_word(struct parser *ps, const char *word, enum wqi
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /*
+ * Skip the digits at *i, of which a fraction or an exponent needs at least
+ * one: 0, or -1 with the error recorded when there is none.
+ */
+static int skip_digits(struct parser *ps, size_t *i)
+{
+	size_t j = *i;
+	if (j >= ps->n || !is_digit(ps->p[j])) {
+		fail(ps, WQ_EPROTO, j >= ps->n ? "unexpected end of input" : "bad number");
+		return -1;
+	}
+	while (j < ps->n && is_digit(ps->p[j]))
+		j++;
+	*i = j;
+	return 0;
+}
+
+/*
  * A number per the JSON grammar. The literal is kept as text (so 2^70 or
  * 1e400 pass through unchanged) and converted with strtod for its value.
  */
@@ -117,23 +134,15 @@ static struct wqi_json *parse_number(struct parser *ps)
 	}
 	if (i < ps->n && p[i] == '.') {
 		i++;
-		if (i >= ps->n || !is_digit(p[i])) {
-			fail(ps, WQ_EPROTO, i >= ps->n ? "unexpected end of input" : "bad number");
+		if (skip_digits(ps, &i) < 0)
 			return NULL;
-		}
-		while (i < ps->n && is_digit(p[i]))
-			i++;
 	}
 	if (i < ps->n && (p[i] == 'e' || p[i] == 'E')) {
 		i++;
 		if (i < ps->n && (p[i] == '+' || p[i] == '-'))
 			i++;
-		if (i >= ps->n || !is_digit(p[i])) {
-			fail(ps, WQ_EPROTO, i >= ps->n ? "unexpected end of input" : "bad number");
+		if (skip_digits(ps, &i) < 0)
 			return NULL;
-		}
-		while (i < ps->n && is_digit(p[i]))
-			i++;
 	}
 	struct wqi_json *v = new_value(ps, WQI_JSON_NUMBER);
 	if (!v)

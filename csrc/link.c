@@ -390,6 +390,24 @@ static int recv_error(int e)
 }
 
 /*
+ * After a recv in a read loop returned r <= 0 (errno set), with `moved`
+ * bytes read so far in the call: 1 when interrupted (EINTR: recv again),
+ * else 0 with *ret set to what the call returns: moved when the socket is
+ * drained (EAGAIN), or when bytes came before EOF or an error (reported by
+ * the next call), else WQ_ECLOSED or the error's code.
+ */
+static int recv_again(ssize_t r, uint64_t moved, int64_t *ret)
+{
+	if (r < 0 && errno == EINTR)
+		return 1;
+	if (moved || (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+		*ret = (int64_t)moved;
+	else
+		*ret = r == 0 ? WQ_ECLOSED : recv_error(errno);
+	return 0;
+}
+
+/*
  * First read of a fill into an empty `in`: through a stack buffer, so `in`
  * is allocated only for the bytes that came (lazy growth; see the top of
  * this file). Returns what recv returned (with errno), or -2 on ENOMEM.
@@ -450,13 +468,9 @@ int64_t wqi_link_fill(struct wqi_link *l)
 			want = FILL_GROW;
 			continue;
 		}
-		if (r == 0)
-			return total ? total : WQ_ECLOSED;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		return total ? total : recv_error(errno);
+		int64_t ret;
+		if (!recv_again(r, (uint64_t)total, &ret))
+			return ret;
 	}
 	return total;
 }
@@ -521,13 +535,9 @@ int64_t wqi_link_recv_to_fd(struct wqi_link *l, int fd, uint64_t n)
 				break;
 			continue;
 		}
-		if (r == 0)
-			return moved ? (int64_t)moved : WQ_ECLOSED;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		return moved ? (int64_t)moved : recv_error(errno);
+		int64_t ret;
+		if (!recv_again(r, moved, &ret))
+			return ret;
 	}
 	return (int64_t)moved;
 }
@@ -560,13 +570,9 @@ int64_t wqi_link_recv_to_buf(struct wqi_link *l, struct wqi_buf *b, uint64_t n)
 				break;
 			continue;
 		}
-		if (r == 0)
-			return moved ? (int64_t)moved : WQ_ECLOSED;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		return moved ? (int64_t)moved : recv_error(errno);
+		int64_t ret;
+		if (!recv_again(r, moved, &ret))
+			return ret;
 	}
 	return (int64_t)moved;
 }

@@ -149,8 +149,9 @@ enum wqi_peer wqi_proto_classify(const char *p, size_t n, uint16_t *version);
  * frame_len = bytes to consume), 0 = need more bytes, -WQ_EPROTO = bad length. */
 int wqi_proto_frame(const struct wqi_buf *b, uint8_t *type, const char **payload, size_t *plen, size_t *frame_len);
 
-/* Is this an acceptable relative name? (non-empty, not absolute, no ".."
- * component, no NUL, <= WQI_NAME_MAX; single component if !allow_slash) */
+/* Is this an acceptable relative name? (non-empty, not absolute, no ".",
+ * ".." or empty component, no NUL, <= WQI_NAME_MAX; single component if
+ * !allow_slash) */
 int wqi_proto_name_ok(const char *p, size_t n, int allow_slash);
 
 /* Encoders: append one frame. 0 or -WQ_ENOMEM (-WQ_EINVAL if a field breaks a limit). */

@@ -124,6 +124,14 @@ static int better(const struct wqi_worker *a, uint64_t sa, const struct wqi_work
 	return a->avail_seq < b->avail_seq;
 }
 
+/* The workers holding input f when it is cached under a name, else NULL. */
+static struct wqi_holders *cached_holders(const struct work_queue *q, const struct wqi_file *f)
+{
+	if (!(f->flags & WORK_QUEUE_CACHE) || !f->cachename || !*f->cachename)
+		return NULL;
+	return wqi_stab_get(&q->holders, f->cachename);
+}
+
 /*
  * Score the holders of each cached input (bytes held), using a per-pick
  * stamp instead of clearing scores, then take the best acceptable holder
@@ -135,9 +143,7 @@ static struct wqi_worker *files_pick(struct work_queue *q, struct work_queue_tas
 	int any = 0;
 	for (uint32_t i = 0; i < t->n_inputs; i++) {
 		struct wqi_file *f = &t->inputs[i];
-		if (!(f->flags & WORK_QUEUE_CACHE) || !f->cachename || !*f->cachename)
-			continue;
-		struct wqi_holders *h = wqi_stab_get(&q->holders, f->cachename);
+		struct wqi_holders *h = cached_holders(q, f);
 		for (uint32_t k = 0; h && k < h->n; k++) {
 			struct wqi_worker *w = h->w[k];
 			if (w->score_stamp != stamp) {
@@ -150,10 +156,7 @@ static struct wqi_worker *files_pick(struct work_queue *q, struct work_queue_tas
 	}
 	struct wqi_worker *best = NULL;
 	for (uint32_t i = 0; any && i < t->n_inputs; i++) {
-		struct wqi_file *f = &t->inputs[i];
-		if (!(f->flags & WORK_QUEUE_CACHE) || !f->cachename || !*f->cachename)
-			continue;
-		struct wqi_holders *h = wqi_stab_get(&q->holders, f->cachename);
+		struct wqi_holders *h = cached_holders(q, &t->inputs[i]);
 		for (uint32_t k = 0; h && k < h->n; k++) {
 			struct wqi_worker *w = h->w[k];
 			if (w != best && wqi_list_linked(&w->n_avail) && better(w, w->score, best, best ? best->score : 0) &&

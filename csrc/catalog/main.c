@@ -1,14 +1,12 @@
 /*
  * main.c - wq_catalog_server: options and signals, then wqi_cat_server_run().
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "cli.h"
 #include "debug.h"
@@ -54,19 +52,10 @@ static void usage(FILE *f, const char *prog)
 		prog, WQI_CAT_DEFAULT_PORT);
 }
 
-/* Enough descriptors for max_conns connections, each possibly sending a snapshot. */
-static void raise_nofile(void)
-{
-	struct rlimit r;
-	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-		r.rlim_cur = r.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &r);
-	}
-}
-
 int main(int argc, char **argv)
 {
-	const char *prog = "wq_catalog_server";
+	const char *name = "wq_catalog_server";
+	const char *prog = wqi_cli_prog(argc, argv, name);
 	enum { OPT_MAX_RECORDS = 1000, OPT_MAX_CONNS, OPT_IDLE };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -75,11 +64,7 @@ int main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "save", required_argument, NULL, 's' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "debug-file", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+		WQI_CLI_COMMON_LONGOPTS,
 	};
 	struct wqi_cat_config cfg;
 	wqi_cat_config_defaults(&cfg);
@@ -103,13 +88,8 @@ int main(int argc, char **argv)
 		case 'd': debug = 1; break;
 		case 'o': debug = 1; debug_file = optarg; break;
 		case 'h': usage(stdout, prog); return 0;
-		case 'v': printf("wq_catalog_server %s\n", work_queue_version()); return 0;
-		case ':':
-			fprintf(stderr, "%s: option %s needs a value (see --help)\n", prog, argv[optind - 1]);
-			return 1;
-		default:
-			fprintf(stderr, "%s: unknown option %s (see --help)\n", prog, argv[optind - 1]);
-			return 1;
+		case 'v': printf("%s %s\n", name, work_queue_version()); return 0;
+		default: wqi_cli_bad_option(prog, c, argv);
 		}
 	}
 	if (optind < argc) {
@@ -118,11 +98,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.max_conn_ms < cfg.idle_timeout_ms)
 		cfg.max_conn_ms = cfg.idle_timeout_ms;
-	wqi_debug_set_prefix(prog);
-	if (debug && wqi_debug_open(debug_file, prog) < 0) {
-		fprintf(stderr, "%s: cannot open the debug file %s: %s\n", prog, debug_file, strerror(errno));
-		return 1;
-	}
+	wqi_cli_debug_start(prog, name, debug, debug_file);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
@@ -130,7 +106,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	wqi_cli_raise_nofile(); /* max_conns connections, each possibly sending a snapshot */
 	int rc = wqi_cat_server_run(&cfg, &stop_requested);
 	wqi_debug_close();
 	return rc < 0 ? 1 : 0;

@@ -26,23 +26,7 @@ struct wqi_wk_cache_partial {
 
 int wqi_wk_name_ok(const char *p, size_t n)
 {
-	if (!p || n == 0 || n > WQI_NAME_MAX || p[0] == '/')
-		return 0;
-	if (memchr(p, 0, n))
-		return 0;
-	size_t i = 0;
-	while (i <= n) {
-		size_t j = i;
-		while (j < n && p[j] != '/')
-			j++;
-		size_t cl = j - i;
-		if (cl == 0)
-			return 0; /* empty component: "a//b" or trailing "/" */
-		if ((cl == 1 && p[i] == '.') || (cl == 2 && p[i] == '.' && p[i + 1] == '.'))
-			return 0;
-		i = j + 1;
-	}
-	return 1;
+	return wqi_proto_name_ok(p, n, 1); /* the wire's rules for a path: the same */
 }
 
 int wqi_wk_cachename_ok(const char *p, size_t n)

@@ -29,10 +29,11 @@ struct wqi_wk_cache {
 };
 
 /*
- * Name checks (stricter than the wire's): a name is non-empty, at most
- * WQI_NAME_MAX bytes, relative, without NUL, without "." or ".." or empty
- * components (so no "a//b", no trailing "/"). A cachename is one component
- * that does not start with "." (those are the cache's own work files).
+ * Name checks: a name is a path by the wire's rules (wqi_proto_name_ok with
+ * slashes): non-empty, at most WQI_NAME_MAX bytes, relative, without NUL,
+ * without "." or ".." or empty components (so no "a//b", no trailing "/").
+ * A cachename (stricter) is one such component that does not start with "."
+ * (those are the cache's own work files).
  */
 int wqi_wk_name_ok(const char *p, size_t n);
 int wqi_wk_cachename_ok(const char *p, size_t n);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "catalog_client.h"
@@ -83,19 +82,10 @@ static uint64_t parse_seconds(const char *prog, const char *opt, const char *s)
 	return (uint64_t)(v * 1e6 + 0.5);
 }
 
-/* Raise the open-file limit to its hard maximum: outputs are sent from open descriptors. */
-static void raise_nofile(void)
-{
-	struct rlimit r;
-	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-		r.rlim_cur = r.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &r);
-	}
-}
-
 int main(int argc, char **argv)
 {
-	const char *prog = "wq_worker";
+	const char *name = "wq_worker";
+	const char *prog = wqi_cli_prog(argc, argv, name);
 	enum { OPT_CORES = 1000, OPT_MEMORY, OPT_DISK, OPT_GPUS, OPT_SINGLE, OPT_SLOW };
 	static const struct option longopts[] = {
 		{ "cores", required_argument, NULL, OPT_CORES },
@@ -108,11 +98,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "single-shot", no_argument, NULL, OPT_SINGLE },
 		{ "test-slow", required_argument, NULL, OPT_SLOW },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "debug-file", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
+		WQI_CLI_COMMON_LONGOPTS,
 	};
 	struct wqi_wk_config cfg;
 	wqi_wk_config_defaults(&cfg);
@@ -135,13 +121,8 @@ int main(int argc, char **argv)
 		case 'd': debug = 1; break;
 		case 'o': debug = 1; debug_file = optarg; break;
 		case 'h': usage(stdout, prog); return 0;
-		case 'v': printf("wq_worker %s (protocol %d)\n", work_queue_version(), WQI_PROTO_VERSION); return 0;
-		case ':':
-			fprintf(stderr, "%s: option %s needs a value (see --help)\n", prog, argv[optind - 1]);
-			return 1;
-		default:
-			fprintf(stderr, "%s: unknown option %s (see --help)\n", prog, argv[optind - 1]);
-			return 1;
+		case 'v': printf("%s %s (protocol %d)\n", name, work_queue_version(), WQI_PROTO_VERSION); return 0;
+		default: wqi_cli_bad_option(prog, c, argv);
 		}
 	}
 	char hostbuf[1024];
@@ -200,11 +181,7 @@ int main(int argc, char **argv)
 		const char *t = getenv("TMPDIR");
 		cfg.workdir_parent = t && *t ? t : "/tmp";
 	}
-	wqi_debug_set_prefix("wq_worker");
-	if (debug && wqi_debug_open(debug_file, "wq_worker") < 0) {
-		fprintf(stderr, "%s: cannot open the debug file %s: %s\n", prog, debug_file, strerror(errno));
-		return 1;
-	}
+	wqi_cli_debug_start(prog, name, debug, debug_file);
 	struct wqi_wk_resources det;
 	wqi_wk_resources_detect(&det, cfg.workdir_parent);
 	if (cfg.res.cores < 0)
@@ -215,7 +192,7 @@ int main(int argc, char **argv)
 		cfg.res.disk_mb = det.disk_mb;
 	if (cfg.res.gpus < 0)
 		cfg.res.gpus = det.gpus;
-	raise_nofile();
+	wqi_cli_raise_nofile(); /* outputs are sent from open descriptors */
 	if (debug)
 		fprintf(stderr, "wq_worker %s: master %s:%d%s%s, workdir %s/worker-%d-%d, cores %" PRId64 ", memory %" PRId64
 			" MB, disk %" PRId64 " MB, gpus %" PRId64 ", idle timeout %d s\n",

@@ -10,6 +10,7 @@
 set -u
 O=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../demo-check.sh"
 conv=$O/examples/c/convert
 worker=$O/wq_worker
 limit=${WQ_DEMO_TIMEOUT:-120}
@@ -34,18 +35,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # sample inputs: small ASCII PPM images in a few colours
-n=0
-for colour in "255 0 0" "0 255 0" "0 0 255" "200 200 50"; do
-	n=$((n + 1))
-	{
-		echo "P3"
-		echo "# sample $n"
-		echo "4 3"
-		echo "255"
-		i=0
-		while [ $i -lt 12 ]; do echo "$colour"; i=$((i + 1)); done
-	} >"$tmp/image$n.ppm"
-done
+demo_make_images "$tmp" sample "255 0 0" "0 255 0" "0 0 255" "200 200 50"
 
 echo "demo: converting $n images in $tmp"
 "$conv" -c "$here/wq-convert" pgm "$tmp"/image*.ppm >"$tmp/master.log" 2>&1 &
@@ -88,24 +78,11 @@ rc=$?
 master_pid=""
 cat "$tmp/master.log"
 
-ok=0
-bad=0
-for f in "$tmp"/image*.ppm; do
-	out=${f%.ppm}.pgm
-	if [ -s "$out" ] && head -c 2 "$out" | grep -q '^P[25]'; then
-		ok=$((ok + 1))
-	else
-		echo "demo: missing or bad output $out" >&2
-		bad=$((bad + 1))
-	fi
-done
-if [ "$rc" -ne 0 ] || [ "$bad" -ne 0 ]; then
+demo_check_outputs "$tmp"
+if demo_failed "$rc"; then
 	for w in 1 2; do
 		echo "---- worker $w log ----" >&2
 		tail -20 "$tmp/worker$w.log" >&2
 	done
-	echo "demo: FAILED (master exit $rc, $ok outputs good, $bad missing or bad)"
-	exit 1
 fi
-echo "demo: ok: $ok of $n images converted to PGM by 2 workers"
-exit 0
+demo_verdict master "$rc" "2 workers"

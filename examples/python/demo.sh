@@ -11,6 +11,7 @@
 # requirements (setuptools, Cython).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../demo-check.sh"
 repo=$(cd "$here/../.." && pwd)
 venv=${1:-$repo/.venv}
 case $venv in /*) ;; *) venv=$(pwd)/$venv ;; esac
@@ -29,17 +30,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wq-pydemo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0
-for colour in "255 0 0" "0 255 0" "0 0 255" "200 200 50" "10 20 30" "90 90 90"; do
-	n=$((n + 1))
-	{
-		echo "P3"
-		echo "4 3"
-		echo "255"
-		i=0
-		while [ $i -lt 12 ]; do echo "$colour"; i=$((i + 1)); done
-	} >"$tmp/image$n.ppm"
-done
+demo_make_images "$tmp" "" "255 0 0" "0 255 0" "0 0 255" "200 200 50" "10 20 30" "90 90 90"
 
 echo "demo: converting $n images in $tmp on 2 local workers"
 # run from $tmp so that ./work_queue of the repo cannot shadow the installed package
@@ -47,19 +38,5 @@ cd "$tmp"
 rc=0
 timeout "$limit" "$venv/bin/python" "$here/convert.py" -w 2 pgm "$tmp"/image*.ppm || rc=$?
 
-ok=0
-bad=0
-for f in "$tmp"/image*.ppm; do
-	out=${f%.ppm}.pgm
-	if [ -s "$out" ] && head -c 2 "$out" | grep -q '^P[25]'; then
-		ok=$((ok + 1))
-	else
-		echo "demo: missing or bad output $out" >&2
-		bad=$((bad + 1))
-	fi
-done
-if [ "$rc" -ne 0 ] || [ "$bad" -ne 0 ]; then
-	echo "demo: FAILED (convert.py exit $rc, $ok outputs good, $bad missing or bad)"
-	exit 1
-fi
-echo "demo: ok: $ok of $n images converted to PGM by 2 local workers"
+demo_check_outputs "$tmp"
+demo_verdict convert.py "$rc" "2 local workers"
