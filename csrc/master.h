@@ -193,7 +193,9 @@ struct work_queue {
 	int catalog_interval_s;        /* seconds between advertisements (10) */
 	uint64_t catalog_next_us;      /* monotonic time of the next advertisement, 0 = now */
 	FILE *perf_log;                /* performance log, NULL = none */
-	uint64_t perf_next_us;         /* monotonic time of its next line */
+	uint64_t perf_next_us;         /* monotonic time of its next check */
+	uint64_t perf_last_us;         /* monotonic time of its last line */
+	uint64_t perf_digest;          /* digest of the columns of its last line */
 	FILE *txn_log;                 /* transactions log, NULL = none */
 };
 

@@ -1,6 +1,7 @@
 /*
  * master_log.c - the master's two logs (docs/logs.md): the performance log
- * (a line of stats at open, every 5 s inside wait(), at close) and the
+ * (a line of stats at open, each second in which something changed and
+ * every 5 s otherwise inside wait(), at close) and the
  * transactions log (one line per task and worker event).
  *
  * Both are stdio files in line-buffered mode, appended from the master's
@@ -19,7 +20,8 @@
 #include "master.h"
 #include "util.h"
 
-#define PERF_EVERY_US (5ULL * 1000000)  /* a performance line every 5 s */
+#define PERF_CHECK_US (1ULL * 1000000)  /* a performance line each second with a change */
+#define PERF_EVERY_US (5ULL * 1000000)  /* and at least every 5 s */
 
 /* The columns of the performance log, in order (docs/logs.md). */
 #define PERF_COLUMNS                                                                                   \
@@ -45,16 +47,34 @@ static FILE *open_log(const char *path, const char *what)
 	return f;
 }
 
-/* One performance line: timestamp then the stats columns. */
+/* A digest of the stats columns: equal digests, nothing to report. */
+static uint64_t perf_digest(const struct work_queue_stats *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+#define C(f) h = (h ^ (uint64_t)s->f) * 0x100000001b3ULL;
+	PERF_COLUMNS
+#undef C
+	return h;
+}
+
+/* One performance line of s: timestamp then the stats columns. */
+static void perf_write(struct work_queue *q, const struct work_queue_stats *s)
+{
+	fprintf(q->perf_log, "%llu", (unsigned long long)wqi_now_us());
+#define C(f) fprintf(q->perf_log, " %lld", (long long)s->f);
+	PERF_COLUMNS
+#undef C
+	fputc('\n', q->perf_log);
+	q->perf_digest = perf_digest(s);
+	q->perf_last_us = wqi_mono_us();
+}
+
+/* One performance line of the stats now. */
 static void perf_line(struct work_queue *q)
 {
 	struct work_queue_stats s;
 	work_queue_get_stats(q, &s);
-	fprintf(q->perf_log, "%llu", (unsigned long long)wqi_now_us());
-#define C(f) fprintf(q->perf_log, " %lld", (long long)s.f);
-	PERF_COLUMNS
-#undef C
-	fputc('\n', q->perf_log);
+	perf_write(q, &s);
 }
 
 int work_queue_specify_log(struct work_queue *q, const char *logfile)
@@ -75,7 +95,7 @@ int work_queue_specify_log(struct work_queue *q, const char *logfile)
 #undef C
 	fputc('\n', f);
 	perf_line(q);
-	q->perf_next_us = wqi_mono_us() + PERF_EVERY_US;
+	q->perf_next_us = wqi_mono_us() + PERF_CHECK_US;
 	return 1;
 }
 
@@ -157,8 +177,11 @@ int64_t wqi_log_perf_tick(struct work_queue *q)
 		return -1;
 	uint64_t now = wqi_mono_us();
 	if (now >= q->perf_next_us) {
-		perf_line(q);
-		q->perf_next_us = now + PERF_EVERY_US;
+		struct work_queue_stats s;
+		work_queue_get_stats(q, &s);
+		if (perf_digest(&s) != q->perf_digest || now - q->perf_last_us >= PERF_EVERY_US)
+			perf_write(q, &s);
+		q->perf_next_us = now + PERF_CHECK_US;
 	}
 	return (int64_t)((q->perf_next_us - now + 999) / 1000);
 }

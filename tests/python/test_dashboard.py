@@ -319,7 +319,8 @@ def test_dashboard_charts_start_from_the_servers_history(tmp_path, catalog_serve
             q.wait(0.5)
             hist = cat.get_json("/history.json?project=" + project)
             samples = next((v for k, v in hist.items() if k.endswith(":%d" % q.port)), [])
-        assert all(len(s) == 5 and s[2] == 3 for s in samples), samples   # [t, workers, waiting, running, complete]
+        # each sample: [t, workers, waiting, running, complete]
+        assert all(len(s) == 5 and s[2] == 3 for s in samples), samples
         assert [s[0] for s in samples] == sorted(s[0] for s in samples)
 
         chromium.navigate(cat.url("/"))
@@ -329,7 +330,8 @@ def test_dashboard_charts_start_from_the_servers_history(tmp_path, catalog_serve
             npoints = chromium.evaluate(
                 "(() => { const tr = Array.from(document.querySelectorAll('#projects tbody tr')).filter("
                 "tr => tr.children[0].textContent === %s)[0];"
-                " return tr ? tr.querySelector('svg polyline').getAttribute('points').split(' ').length : 0; })()"
+                " return tr ? tr.querySelector('svg polyline').getAttribute('points')"
+                ".split(' ').length : 0; })()"
                 % json.dumps(project))
             if npoints:
                 break

@@ -3,6 +3,7 @@ a named master, one real worker, a few tasks (one failing, one with a
 missing input), then close."""
 
 import os
+import time
 
 import pytest
 
@@ -126,6 +127,32 @@ def test_performance_log_every_few_seconds(tmp_path):
         assert n >= 2, "no line after 6 s of wait()"  # open + one 5 s tick, flushed line by line
         assert read_perf(perf)[-1]["tasks_waiting"] == 1
     assert len(read_perf(perf)) == n + 1  # and one at close
+
+
+def test_performance_log_follows_changes_each_second(tmp_path, workers):
+    """While tasks come and go the log has a line each second, not only every
+    5 s; a quiet second adds none."""
+    perf = tmp_path / "perf.log"
+    with work_queue.WorkQueue(port=0) as q:
+        q.specify_log(str(perf))
+        for _ in range(12):
+            q.submit(work_queue.Task("sleep 0.3"))
+        workers.start(q.port, cores=1)
+        t0 = time.monotonic()
+        while not q.empty():
+            q.wait(0.1)
+        busy = time.monotonic() - t0
+        quiet0 = len(read_perf(perf))
+        t1 = time.monotonic()
+        while time.monotonic() - t1 < 2.5:   # nothing changes now
+            q.wait(0.1)
+        quiet = len(read_perf(perf)) - quiet0
+    rows = read_perf(perf)
+    done = [r["tasks_done"] for r in rows]
+    assert done == sorted(done) and done[-1] == 12
+    # 12 tasks of 0.3 s one after another: at least 3 s of changes, a line per second
+    assert busy >= 3 and len(set(done)) >= 4, (busy, done)
+    assert quiet <= 1, "lines while nothing changed: %d" % quiet
 
 
 def test_log_that_cannot_be_opened(tmp_path):
