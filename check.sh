@@ -67,7 +67,7 @@ chromium --version
 end
 
 begin "Python: ruff"
-.venv/bin/ruff check work_queue workqueue tests/python examples/python setup.py
+.venv/bin/ruff check work_queue workqueue tests/python examples/python bench setup.py
 end
 
 begin "Python: tests (installed package)"

@@ -36,7 +36,9 @@ def main() -> int:
     logging.getLogger("distributed").setLevel(logging.ERROR)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     cores = len(os.sched_getaffinity(0))
-    with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         with Client(cluster) as client:
             client.gather(client.map(run_true, range(cores * 4), pure=False))  # warm up
             c0, t0 = cpu_seconds(), time.perf_counter()

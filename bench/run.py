@@ -81,7 +81,12 @@ def venv_python(venv: str, quick: bool, want_dask: bool) -> str | None:
             return None
 
     def has(mod: str) -> bool:
-        return subprocess.run([py, "-c", f"import {mod}"], cwd=tempfile.gettempdir(), capture_output=True).returncode == 0
+        return (
+            subprocess.run(
+                [py, "-c", f"import {mod}"], cwd=tempfile.gettempdir(), capture_output=True
+            ).returncode
+            == 0
+        )
 
     pip = [py, "-m", "pip", "install", "-q"]
     if not quick or not has("work_queue"):
@@ -104,7 +109,7 @@ def median(xs: list[float]) -> float:
 def suite(args: argparse.Namespace) -> dict:
     q = args.quick
     cores = len(os.sched_getaffinity(0))
-    P = {
+    params = {
         "tasks": 500 if q else 10_000,
         "tasks_reps": 1 if q else 2,
         "swarm_n": 200 if q else 1000,
@@ -120,7 +125,7 @@ def suite(args: argparse.Namespace) -> dict:
         "py_submits": 100_000 if q else 1_000_000,
         "dask_tasks": 0 if q or args.no_python else 10_000,
     }
-    res: dict = {"params": P, "cores": cores}
+    res: dict = {"params": params, "cores": cores}
     b = build(args.build)
     if not b:
         return res
@@ -130,31 +135,58 @@ def suite(args: argparse.Namespace) -> dict:
     # 1. throughput: spawn loop and master alternated, the spawn loop first
     # and last (the machine drifts); the means of each
     spawns, runs = [], []
-    for i in range(P["tasks_reps"]):
-        spawns.append(run([prog["spawn_baseline"], "rate", str(P["tasks"]), str(cores)], 600, "1 spawn loop"))
-        runs.append(run([prog["throughput"], w, "rate", str(P["tasks"]), str(cores)], 900, "1 throughput"))
-    spawns.append(run([prog["spawn_baseline"], "rate", str(P["tasks"]), str(cores)], 600, "1 spawn loop again"))
+    for _ in range(params["tasks_reps"]):
+        spawns.append(
+            run([prog["spawn_baseline"], "rate", str(params["tasks"]), str(cores)], 600, "1 spawn loop")
+        )
+        runs.append(
+            run([prog["throughput"], w, "rate", str(params["tasks"]), str(cores)], 900, "1 throughput")
+        )
+    spawns.append(
+        run([prog["spawn_baseline"], "rate", str(params["tasks"]), str(cores)], 600, "1 spawn loop again")
+    )
     rates = [x["spawn_rate"] for x in spawns if "spawn_rate" in x]
     ok = [x for x in runs if "wq_rate" in x]
     res["throughput"] = {k: sum(x[k] for x in ok) / len(ok) for k in ok[0]} if ok else {}
     res["throughput"]["spawn_rate"] = sum(rates) / len(rates) if rates else None
 
     # 2. master cost
-    res["master_cost"] = run([prog["master_cost"], prog["swarm"], str(P["swarm_n"]), str(P["swarm_tasks"])], 600, "2 master cost")
+    res["master_cost"] = run(
+        [prog["master_cost"], prog["swarm"], str(params["swarm_n"]), str(params["swarm_tasks"])],
+        600,
+        "2 master cost",
+    )
     floor = os.path.join(b, "bench", "sys_floor")
     if os.path.exists(floor):
-        res["sys_floor"] = run([floor, str(P["swarm_n"]), str(P["swarm_tasks"])], 300, "2 kernel floor (send + recv per message)")
-    res["master_cost_cores"] = run([prog["master_cost"], prog["swarm"], str(P["swarm_n"]), str(P["swarm_tasks"]), str(P["swarm_cores"])],
-                                   600, f"2 master cost, {P['swarm_cores']}-core simulated workers")
-    if P["swarm_big_n"]:
-        res["master_cost_big"] = run([prog["master_cost"], prog["swarm"], str(P["swarm_big_n"]), str(P["swarm_big_tasks"])], 900, "2 master cost, 10,000 connections")
-    res["admit"] = run([prog["throughput"], w, "admit", str(P["admit"])], 300, "2 admit real workers")
+        res["sys_floor"] = run(
+            [floor, str(params["swarm_n"]), str(params["swarm_tasks"])],
+            300,
+            "2 kernel floor (send + recv per message)",
+        )
+    res["master_cost_cores"] = run(
+        [
+            prog["master_cost"],
+            prog["swarm"],
+            str(params["swarm_n"]),
+            str(params["swarm_tasks"]),
+            str(params["swarm_cores"]),
+        ],
+        600,
+        f"2 master cost, {params['swarm_cores']}-core simulated workers",
+    )
+    if params["swarm_big_n"]:
+        res["master_cost_big"] = run(
+            [prog["master_cost"], prog["swarm"], str(params["swarm_big_n"]), str(params["swarm_big_tasks"])],
+            900,
+            "2 master cost, 10,000 connections",
+        )
+    res["admit"] = run([prog["throughput"], w, "admit", str(params["admit"])], 300, "2 admit real workers")
 
     # 3. latency: spawn and round trips alternated in blocks, the spawn first
     # and last; means of the blocks' percentiles (this VM's wake-up latency
     # swings by hundreds of us from one minute to the next)
-    reps = P["rtt_reps"]
-    n = str(max(1, P["rtt"] // reps))
+    reps = params["rtt_reps"]
+    n = str(max(1, params["rtt"] // reps))
     spawns, trips = [], []
     for _ in range(reps):
         spawns.append(run([prog["spawn_baseline"], "latency", n], 600, "3 spawn latency"))
@@ -168,25 +200,39 @@ def suite(args: argparse.Namespace) -> dict:
     # 4. data: alternate the two, keep the median of each
     wq, base, rss = [], [], []
     with tempfile.TemporaryDirectory(prefix="wqbench-data-") as d:
-        for _ in range(P["data_reps"]):
-            x = run([prog["data_baseline"], d, str(P["data_mib"])], 600, "4 data baseline")
-            y = run([prog["data"], w, d, str(P["data_mib"])], 600, "4 data through the master")
+        for _ in range(params["data_reps"]):
+            x = run([prog["data_baseline"], d, str(params["data_mib"])], 600, "4 data baseline")
+            y = run([prog["data"], w, d, str(params["data_mib"])], 600, "4 data through the master")
             if "base_data_mb_per_s" in x:
                 base.append(x["base_data_mb_per_s"])
             if "wq_data_mb_per_s" in y:
                 wq.append(y["wq_data_mb_per_s"])
                 rss.append(y["master_data_maxrss"])
-    res["data"] = {"wq_mb_per_s": median(wq) if wq else None, "base_mb_per_s": median(base) if base else None,
-                   "master_maxrss": max(rss) if rss else None, "bytes": P["data_mib"] << 20}
+    res["data"] = {
+        "wq_mb_per_s": median(wq) if wq else None,
+        "base_mb_per_s": median(base) if base else None,
+        "master_maxrss": max(rss) if rss else None,
+        "bytes": params["data_mib"] << 20,
+    }
 
     # 5 and 6: Python
     if not args.no_python:
-        py = venv_python(args.venv, q, P["dask_tasks"] > 0)
+        py = venv_python(args.venv, q, params["dask_tasks"] > 0)
         if py:
             here = os.path.dirname(os.path.abspath(__file__))
-            res["python"] = run([py, os.path.join(here, "py_submit.py"), str(P["py_submits"])], 600, "5 Python submits", cwd=tempfile.gettempdir())
-            if P["dask_tasks"]:
-                res["dask"] = run([py, os.path.join(here, "dask_bench.py"), str(P["dask_tasks"])], 1200, "6 Dask", cwd=tempfile.gettempdir())
+            res["python"] = run(
+                [py, os.path.join(here, "py_submit.py"), str(params["py_submits"])],
+                600,
+                "5 Python submits",
+                cwd=tempfile.gettempdir(),
+            )
+            if params["dask_tasks"]:
+                res["dask"] = run(
+                    [py, os.path.join(here, "dask_bench.py"), str(params["dask_tasks"])],
+                    1200,
+                    "6 Dask",
+                    cwd=tempfile.gettempdir(),
+                )
     return res
 
 
@@ -203,7 +249,7 @@ def fmt(v, unit: str = "") -> str:
 def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
     """(figure, value, baseline, ratio, target, met) for the table."""
     out = []
-    P = res.get("params", {})
+    params = res.get("params", {})
 
     def row(name, v, base, ratio, target, met):
         out.append((name, v, base, ratio, target, "n/a" if met is None else ("yes" if met else "**no**")))
@@ -211,79 +257,240 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
     t = res.get("throughput", {})
     r = t.get("wq_rate"), t.get("spawn_rate")
     ratio = r[0] / r[1] if None not in r else None
-    row(f"1. /bin/true tasks/s, {P.get('tasks')} tasks, {res.get('cores')} workers", fmt(r[0]), f"{fmt(r[1])} (spawn loop)",
-        fmt(ratio), ">= 0.8", None if ratio is None else ratio >= 0.8)
-    row("1. master CPU per task, local workers (us)", fmt(t.get("wq_master_cpu_us_per_task")), "", "", "(reported)", None)
+    row(
+        f"1. /bin/true tasks/s, {params.get('tasks')} tasks, {res.get('cores')} workers",
+        fmt(r[0]),
+        f"{fmt(r[1])} (spawn loop)",
+        fmt(ratio),
+        ">= 0.8",
+        None if ratio is None else ratio >= 0.8,
+    )
+    row(
+        "1. master CPU per task, local workers (us)",
+        fmt(t.get("wq_master_cpu_us_per_task")),
+        "",
+        "",
+        "(reported)",
+        None,
+    )
     m = res.get("master_cost", {})
     v = m.get("master_cpu_us_per_task")
-    row(f"2. master CPU per task, {P.get('swarm_n')} simulated 1-core workers (us)", fmt(v), "original ~900", fmt(900 / v if v else None) + "x better" if v else "n/a",
-        "<= 10 (floor-bound, see below)", None if v is None else v <= 10)
+    row(
+        f"2. master CPU per task, {params.get('swarm_n')} simulated 1-core workers (us)",
+        fmt(v),
+        "original ~900",
+        fmt(900 / v if v else None) + "x better" if v else "n/a",
+        "<= 10 (floor-bound, see below)",
+        None if v is None else v <= 10,
+    )
     mc = res.get("master_cost_cores", {})
     vc = mc.get("master_cpu_us_per_task")
-    row(f"2. master CPU per task, {P.get('swarm_n')} simulated {P.get('swarm_cores')}-core workers (us)", fmt(vc), "original ~900",
-        fmt(900 / vc if vc else None) + "x better" if vc else "n/a", "<= 10", None if vc is None else vc <= 10)
-    row(f"2. master user / system CPU per task, {P.get('swarm_cores')}-core (us)",
-        f"{fmt(mc.get('master_user_us_per_task'))} / {fmt(mc.get('master_sys_us_per_task'))}", "", "", "(reported)", None)
-    row(f"2. tasks/s, {P.get('swarm_n')} simulated {P.get('swarm_cores')}-core workers", fmt(mc.get("master_tasks_per_s")), "", "", "(reported)", None)
-    row(f"2. master user / system CPU per task, {P.get('swarm_n')} 1-core (us)", f"{fmt(m.get('master_user_us_per_task'))} / {fmt(m.get('master_sys_us_per_task'))}",
-        "", "", "(reported)", None)
+    row(
+        f"2. master CPU per task, {params.get('swarm_n')} simulated "
+        f"{params.get('swarm_cores')}-core workers (us)",
+        fmt(vc),
+        "original ~900",
+        fmt(900 / vc if vc else None) + "x better" if vc else "n/a",
+        "<= 10",
+        None if vc is None else vc <= 10,
+    )
+    row(
+        f"2. master user / system CPU per task, {params.get('swarm_cores')}-core (us)",
+        f"{fmt(mc.get('master_user_us_per_task'))} / {fmt(mc.get('master_sys_us_per_task'))}",
+        "",
+        "",
+        "(reported)",
+        None,
+    )
+    row(
+        f"2. tasks/s, {params.get('swarm_n')} simulated {params.get('swarm_cores')}-core workers",
+        fmt(mc.get("master_tasks_per_s")),
+        "",
+        "",
+        "(reported)",
+        None,
+    )
+    row(
+        f"2. master user / system CPU per task, {params.get('swarm_n')} 1-core (us)",
+        f"{fmt(m.get('master_user_us_per_task'))} / {fmt(m.get('master_sys_us_per_task'))}",
+        "",
+        "",
+        "(reported)",
+        None,
+    )
     fl = res.get("sys_floor", {})
     fv = fl.get("floor_cpu_us_per_msg")
-    row(f"2. kernel floor: one send + one recv per message, {P.get('swarm_n')} connections (us)", fmt(fv),
-        f"{fmt(v)} (master)", f"master - floor = {fmt(v - fv)} us" if None not in (v, fv) else "n/a", "(reported)", None)
-    row(f"2. tasks/s, {P.get('swarm_n')} simulated 1-core workers", fmt(m.get("master_tasks_per_s")), "", "", "(reported)", None)
-    row(f"2. master RSS per idle connection, {P.get('swarm_n')} (bytes)", fmt(m.get("rss_per_idle_conn")), "", "", "(reported)", None)
+    row(
+        f"2. kernel floor: one send + one recv per message, {params.get('swarm_n')} connections (us)",
+        fmt(fv),
+        f"{fmt(v)} (master)",
+        f"master - floor = {fmt(v - fv)} us" if None not in (v, fv) else "n/a",
+        "(reported)",
+        None,
+    )
+    row(
+        f"2. tasks/s, {params.get('swarm_n')} simulated 1-core workers",
+        fmt(m.get("master_tasks_per_s")),
+        "",
+        "",
+        "(reported)",
+        None,
+    )
+    row(
+        f"2. master RSS per idle connection, {params.get('swarm_n')} (bytes)",
+        fmt(m.get("rss_per_idle_conn")),
+        "",
+        "",
+        "(reported)",
+        None,
+    )
     if "master_cost_big" in res:
         mb = res["master_cost_big"]
-        n = P.get("swarm_big_n")
+        n = params.get("swarm_big_n")
         adm = mb.get("master_workers_at_end")
-        row(f"2. {n:,} simulated workers admitted", fmt(adm), "", "", f"= {n:,}", None if adm is None else adm >= n)
-        row(f"2. {n:,} connections: admission time (ms)", fmt(mb.get("swarm_admit_ms")), "", "", "(reported)", None)
-        row(f"2. {n:,} connections: tasks/s", fmt(mb.get("master_tasks_per_s")), "", "", "> 0 (flowing)", None if not mb else mb.get("master_tasks_per_s", 0) > 0)
-        row(f"2. {n:,} connections: master CPU per task (us)", fmt(mb.get("master_cpu_us_per_task")), "", "", "(reported)", None)
-        row(f"2. {n:,} connections: RSS per idle connection (bytes)", fmt(mb.get("rss_per_idle_conn")), "", "", "(reported)", None)
+        row(
+            f"2. {n:,} simulated workers admitted",
+            fmt(adm),
+            "",
+            "",
+            f"= {n:,}",
+            None if adm is None else adm >= n,
+        )
+        row(
+            f"2. {n:,} connections: admission time (ms)",
+            fmt(mb.get("swarm_admit_ms")),
+            "",
+            "",
+            "(reported)",
+            None,
+        )
+        row(
+            f"2. {n:,} connections: tasks/s",
+            fmt(mb.get("master_tasks_per_s")),
+            "",
+            "",
+            "> 0 (flowing)",
+            None if not mb else mb.get("master_tasks_per_s", 0) > 0,
+        )
+        row(
+            f"2. {n:,} connections: master CPU per task (us)",
+            fmt(mb.get("master_cpu_us_per_task")),
+            "",
+            "",
+            "(reported)",
+            None,
+        )
+        row(
+            f"2. {n:,} connections: RSS per idle connection (bytes)",
+            fmt(mb.get("rss_per_idle_conn")),
+            "",
+            "",
+            "(reported)",
+            None,
+        )
     a = res.get("admit", {}).get("admit_ms")
-    row(f"2. time to admit {P.get('admit')} real wq_workers (ms)", fmt(a), "original 7,700 (100)", "", "(reported)", None)
+    row(
+        f"2. time to admit {params.get('admit')} real wq_workers (ms)",
+        fmt(a),
+        "original 7,700 (100)",
+        "",
+        "(reported)",
+        None,
+    )
     lat = res.get("latency", {})
     p50, sp = lat.get("wq_p50_us"), lat.get("spawn_p50_us")
-    row(f"3. round trip p50, {P.get('rtt')} sequential in {P.get('rtt_reps', 1)} blocks (us)", fmt(p50), f"{fmt(sp)} (spawn p50)",
-        f"{p50 - sp:+.0f} us" if None not in (p50, sp) else "n/a", "<= spawn + 300 us", None if None in (p50, sp) else p50 <= sp + 300)
-    row("3. round trip p10 / p90 / p99 (us)", f"{fmt(lat.get('wq_p10_us'))} / {fmt(lat.get('wq_p90_us'))} / {fmt(lat.get('wq_p99_us'))}",
-        "", "", "(reported)", None)
+    row(
+        f"3. round trip p50, {params.get('rtt')} sequential in {params.get('rtt_reps', 1)} blocks (us)",
+        fmt(p50),
+        f"{fmt(sp)} (spawn p50)",
+        f"{p50 - sp:+.0f} us" if None not in (p50, sp) else "n/a",
+        "<= spawn + 300 us",
+        None if None in (p50, sp) else p50 <= sp + 300,
+    )
+    row(
+        "3. round trip p10 / p90 / p99 (us)",
+        f"{fmt(lat.get('wq_p10_us'))} / {fmt(lat.get('wq_p90_us'))} / {fmt(lat.get('wq_p99_us'))}",
+        "",
+        "",
+        "(reported)",
+        None,
+    )
     d = res.get("data", {})
     wq, base = d.get("wq_mb_per_s"), d.get("base_mb_per_s")
     ratio = wq / base if None not in (wq, base) else None
     mib = (d.get("bytes") or 0) >> 20
-    row(f"4. {mib} MiB in, cp, out (MB/s, both ways)", fmt(wq), f"{fmt(base)} (sendfile+cp+sendfile)", fmt(ratio), ">= 0.8",
-        None if ratio is None else ratio >= 0.8)
+    row(
+        f"4. {mib} MiB in, cp, out (MB/s, both ways)",
+        fmt(wq),
+        f"{fmt(base)} (sendfile+cp+sendfile)",
+        fmt(ratio),
+        ">= 0.8",
+        None if ratio is None else ratio >= 0.8,
+    )
     mr = d.get("master_maxrss")
-    row("4. master peak RSS during the transfer (bytes)", fmt(mr), f"{fmt(d.get('bytes'))} (file size)",
-        fmt(mr / d["bytes"]) if mr and d.get("bytes") else "n/a", "<= max(0.1 of file, 16 MiB)",
-        None if not mr else mr <= max(0.1 * d["bytes"], 16 << 20))
+    row(
+        "4. master peak RSS during the transfer (bytes)",
+        fmt(mr),
+        f"{fmt(d.get('bytes'))} (file size)",
+        fmt(mr / d["bytes"]) if mr and d.get("bytes") else "n/a",
+        "<= max(0.1 of file, 16 MiB)",
+        None if not mr else mr <= max(0.1 * d["bytes"], 16 << 20),
+    )
     py = res.get("python", {})
     sps = py.get("py_submits_per_s")
-    row(f"5. Python submits/s, {P.get('py_submits'):,} tasks", fmt(sps), "original 224,000", fmt(sps / 224000 if sps else None),
-        ">= 300,000", None if sps is None else sps >= 300000)
+    row(
+        f"5. Python submits/s, {params.get('py_submits'):,} tasks",
+        fmt(sps),
+        "original 224,000",
+        fmt(sps / 224000 if sps else None),
+        ">= 300,000",
+        None if sps is None else sps >= 300000,
+    )
     rp = py.get("py_rss_per_task")
     beyond = rp - py.get("py_str_bytes_per_task", 0) if rp is not None else None
-    row("5. RSS per queued task beyond its strings (bytes)", fmt(beyond), "original 2,300", "", "<= 1,024", None if beyond is None else beyond <= 1024)
+    row(
+        "5. RSS per queued task beyond its strings (bytes)",
+        fmt(beyond),
+        "original 2,300",
+        "",
+        "<= 1,024",
+        None if beyond is None else beyond <= 1024,
+    )
     dk = res.get("dask", {})
     dr = dk.get("dask_rate")
     ratio = t.get("wq_rate") / dr if dr and t.get("wq_rate") else None
-    row(f"6. /bin/true tasks/s, Dask LocalCluster ({P.get('dask_tasks'):,} tasks)", fmt(dr), f"{fmt(t.get('wq_rate'))} (ours)",
-        f"ours/Dask {fmt(ratio)}" if ratio else "n/a", "(reported)", None)
-    row("6. scheduler CPU per task, Dask vs ours (us)", fmt(dk.get("dask_sched_cpu_us_per_task")), f"{fmt(t.get('wq_master_cpu_us_per_task'))} (ours)",
-        "", "(reported)", None)
+    row(
+        f"6. /bin/true tasks/s, Dask LocalCluster ({params.get('dask_tasks'):,} tasks)",
+        fmt(dr),
+        f"{fmt(t.get('wq_rate'))} (ours)",
+        f"ours/Dask {fmt(ratio)}" if ratio else "n/a",
+        "(reported)",
+        None,
+    )
+    row(
+        "6. scheduler CPU per task, Dask vs ours (us)",
+        fmt(dk.get("dask_sched_cpu_us_per_task")),
+        f"{fmt(t.get('wq_master_cpu_us_per_task'))} (ours)",
+        "",
+        "(reported)",
+        None,
+    )
     return out
 
 
 def table(res: dict) -> str:
-    lines = ["| figure | value | baseline (same run) | ratio | target | met |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| figure | value | baseline (same run) | ratio | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     lines += ["| " + " | ".join(r) + " |" for r in rows(res)]
     stamp = res.get("when", "")
     mode = "quick" if res.get("quick") else "full"
     lines.append("")
-    lines.append(f"Run: {stamp}, {mode} suite, {res.get('cores')} cores, {res.get('host', '')}; a shared, noisy machine.")
+    lines.append(
+        f"Run: {stamp}, {mode} suite, {res.get('cores')} cores, {res.get('host', '')}; "
+        "a shared, noisy machine."
+    )
     if res.get("broken"):
         lines.append("")
         lines.append("Broken in this run: " + "; ".join(res["broken"]))
@@ -308,7 +515,9 @@ def update_doc(md: str, path: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small version of each benchmark, no Dask")
-    ap.add_argument("--venv", default=os.path.join(ROOT, ".venv"), help="venv for benchmarks 5 and 6 (default: .venv)")
+    ap.add_argument(
+        "--venv", default=os.path.join(ROOT, ".venv"), help="venv for benchmarks 5 and 6 (default: .venv)"
+    )
     ap.add_argument("--build", default="build", help="make's output directory (O=, default build)")
     ap.add_argument("--no-python", action="store_true", help="skip benchmarks 5 and 6")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench"), help="where results.json and results.md go")
