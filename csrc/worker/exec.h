@@ -71,8 +71,8 @@ struct wqi_wk_task {
 	uint64_t disk_bytes;       /* last sampled bytes of files in its sandbox */
 	uint32_t result;           /* WORK_QUEUE_RESULT_* bits */
 	int32_t exit_status;       /* exit code, or signal number with result 8 */
-	char *sandbox;             /* WORKDIR/t.<taskid> */
-	char *outfile;             /* WORKDIR/t.<taskid>.out */
+	char *sandbox;             /* WORKDIR/t.<taskid>.<seq>, or a recycled one of an earlier task */
+	char *outfile;             /* WORKDIR/t.<taskid>.<seq>.out, or a recycled one */
 	char *cgroup;              /* its cgroup v2 directory (cgroup.h), NULL when none */
 	struct wqi_wk_task *next;     /* the worker's list */
 };
