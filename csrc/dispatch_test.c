@@ -6,6 +6,7 @@
  * and kill so the tests can check which task went where, what was committed
  * and released, and what was killed.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,7 +358,54 @@ static void test_oversized_tasks_park(void)
 	fake_teardown(&q);
 }
 
+/* work_queue_task_state follows a task through the queue (parked too);
+ * work_queue_specify_min_taskid raises the next id, never lowers it, and
+ * ids stop at INT_MAX. */
+static void test_task_state_and_min_taskid(void)
+{
+	struct work_queue q;
+	fake_setup(&q);
+	struct work_queue_task *t = task(&q, 0, -1);
+	int id = (int)t->taskid;
+	CHECK(work_queue_task_state(&q, id) == WORK_QUEUE_TASK_READY);
+	CHECK(work_queue_task_state(&q, id + 1) == WORK_QUEUE_TASK_UNKNOWN);
+	CHECK(work_queue_task_state(&q, 0) == WORK_QUEUE_TASK_UNKNOWN);
+	CHECK(work_queue_task_state(&q, -5) == WORK_QUEUE_TASK_UNKNOWN);
+	CHECK(work_queue_task_state(NULL, id) == WORK_QUEUE_TASK_UNKNOWN);
+	struct wqi_worker *w = fake_worker(&q, "w", 1, 1000, 1000, 0);
+	struct work_queue_task *big = task(&q, 0, 8); /* larger than every worker: parked */
+	wqi_dispatch_run(&q);
+	CHECK(work_queue_task_state(&q, id) == WORK_QUEUE_TASK_RUNNING && t->worker == w);
+	CHECK(work_queue_task_state(&q, (int)big->taskid) == WORK_QUEUE_TASK_READY);
+	wqi_dispatch_task_done(&q, t);
+	CHECK(work_queue_task_state(&q, id) == WORK_QUEUE_TASK_WAITING_RETRIEVAL);
+	CHECK(wqi_dispatch_take_complete(&q, NULL) == t);
+	CHECK(work_queue_task_state(&q, id) == WORK_QUEUE_TASK_UNKNOWN);
+	CHECK(work_queue_task_get_state(t) == WORK_QUEUE_TASK_DONE);
+	wqi_dispatch_cancel(&q, big);
+	CHECK(work_queue_task_state(&q, (int)big->taskid) == WORK_QUEUE_TASK_UNKNOWN);
+	/* min taskid */
+	CHECK_EQ_INT(work_queue_specify_min_taskid(&q, 0), 3);
+	CHECK_EQ_INT(work_queue_specify_min_taskid(&q, 100), 100);
+	CHECK_EQ_INT(work_queue_specify_min_taskid(&q, 50), 100);
+	CHECK_EQ_INT(work_queue_specify_min_taskid(&q, -7), 100);
+	CHECK_EQ_INT(work_queue_specify_min_taskid(NULL, 10), -1);
+	CHECK_EQ_INT(wqi_dispatch_submit(&q, t), 100);
+	CHECK_EQ_INT(work_queue_specify_min_taskid(&q, 100), 101);
+	wqi_dispatch_cancel(&q, t);
+	CHECK_EQ_INT(work_queue_specify_min_taskid(&q, INT_MAX), INT_MAX);
+	CHECK_EQ_INT(wqi_dispatch_submit(&q, t), INT_MAX);
+	wqi_dispatch_cancel(&q, t);
+	CHECK_EQ_INT(work_queue_specify_min_taskid(&q, 5), -1);
+	CHECK_EQ_INT(wqi_dispatch_submit(&q, t), -1); /* no id past INT_MAX */
+	CHECK(t->q == NULL);
+	work_queue_task_delete(t);
+	work_queue_task_delete(big);
+	fake_teardown(&q);
+}
+
 static const struct wqi_test tests[] = {
+	TEST(test_task_state_and_min_taskid),
 	TEST(test_oversized_tasks_park),
 	TEST(test_fill_and_release),
 	TEST(test_priority_order),

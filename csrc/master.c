@@ -10,6 +10,7 @@
  * uses no CPU.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +313,25 @@ struct work_queue_task *work_queue_cancel_by_tasktag(struct work_queue *q, const
 		}
 	}
 	return NULL;
+}
+
+/* The state of a task the queue holds (t->state, kept by master_dispatch.c). */
+work_queue_task_state_t work_queue_task_state(struct work_queue *q, int taskid)
+{
+	if (!q || taskid <= 0)
+		return WORK_QUEUE_TASK_UNKNOWN;
+	struct work_queue_task *t = wqi_itab_get(&q->tasks, (uint64_t)taskid);
+	return t ? work_queue_task_get_state(t) : WORK_QUEUE_TASK_UNKNOWN;
+}
+
+/* Raise (never lower) the next id; the id the next submission gets. */
+int work_queue_specify_min_taskid(struct work_queue *q, int minid)
+{
+	if (!q)
+		return -1;
+	if (minid > 0 && (uint64_t)minid > q->next_taskid)
+		q->next_taskid = (uint64_t)minid;
+	return q->next_taskid > INT_MAX ? -1 : (int)q->next_taskid;
 }
 
 /* Send EXIT to n READY workers (0 = all) and close them; how many. */

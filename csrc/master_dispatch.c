@@ -19,6 +19,7 @@
  * pass is O(dispatched x avail) in the worst case and O(dispatched) when
  * tasks have equal sizes, never O(workers x tasks).
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,8 +329,8 @@ void wqi_dispatch_complete(struct work_queue *q, struct work_queue_task *t)
  */
 int wqi_dispatch_submit(struct work_queue *q, struct work_queue_task *t)
 {
-	if (!t || t->q || !t->command)
-		return -1;
+	if (!t || t->q || !t->command || q->next_taskid > INT_MAX)
+		return -1; /* ids are ints in the API */
 	wqi_task_reset(t);
 	t->taskid = q->next_taskid;
 	int rc = wqi_task_prepare(t);

@@ -138,6 +138,27 @@ void work_queue_unblock_all(struct work_queue *q)
 	refresh(q);
 }
 
+/* The original's deprecated names of the four functions above. */
+void work_queue_blacklist_add(struct work_queue *q, const char *hostname)
+{
+	work_queue_block_host(q, hostname);
+}
+
+void work_queue_blacklist_add_with_timeout(struct work_queue *q, const char *hostname, time_t seconds)
+{
+	work_queue_block_host_with_timeout(q, hostname, (int64_t)seconds);
+}
+
+void work_queue_blacklist_remove(struct work_queue *q, const char *hostname)
+{
+	work_queue_unblock_host(q, hostname);
+}
+
+void work_queue_blacklist_clear(struct work_queue *q)
+{
+	work_queue_unblock_all(q);
+}
+
 void wqi_hosts_free(struct work_queue *q)
 {
 	size_t pos = 0;

@@ -5,6 +5,8 @@
 # has not built yet (fast abort, host blocking) is wrapped when it lands.
 
 from libc.stdint cimport int64_t, uint64_t
+from libc.limits cimport INT_MAX
+from libc.time cimport time_t
 from cpython.pythread cimport PyThread_type_lock
 
 cdef extern from "work_queue.h" nogil:
@@ -243,6 +245,12 @@ cdef extern from "work_queue.h" nogil:
     void work_queue_block_host_with_timeout(work_queue *q, const char *hostname, int64_t seconds)
     void work_queue_unblock_host(work_queue *q, const char *hostname)
     void work_queue_unblock_all(work_queue *q)
+    void work_queue_blacklist_add(work_queue *q, const char *hostname)
+    void work_queue_blacklist_add_with_timeout(work_queue *q, const char *hostname, time_t seconds)
+    void work_queue_blacklist_remove(work_queue *q, const char *hostname)
+    void work_queue_blacklist_clear(work_queue *q)
+    work_queue_task_state_t work_queue_task_state(work_queue *q, int taskid)
+    int work_queue_specify_min_taskid(work_queue *q, int minid)
     void work_queue_specify_preferred_host_wait(work_queue *q, int64_t seconds)
     int work_queue_specify_max_output_size(work_queue *q, uint64_t bytes)
     int work_queue_specify_debug_log(const char *path)

@@ -298,6 +298,77 @@ cdef class _Queue:
         """Lift every block."""
         self.unblock_host(None)
 
+    @cython.annotation_typing(False)
+    def blacklist(self, host: str) -> None:
+        """The original's older name of block_host(): give no new tasks to
+        workers on host."""
+        cdef bytes h = _text(host, "host")
+        self._acquire()
+        try:
+            work_queue_blacklist_add(self._q, h)
+        finally:
+            self._release()
+
+    @cython.annotation_typing(False)
+    def blacklist_with_timeout(self, host: str, timeout: int) -> None:
+        """The original's older name of block_host_with_timeout(): block host
+        for timeout seconds; the block then lifts by itself."""
+        cdef bytes h = _text(host, "host")
+        cdef int64_t s = _nonneg(timeout, "timeout")
+        self._acquire()
+        try:
+            work_queue_blacklist_add_with_timeout(self._q, h, <time_t>s)
+        finally:
+            self._release()
+
+    @cython.annotation_typing(False)
+    def blacklist_clear(self, host: str | None = None) -> None:
+        """The original's older name of unblock_host(): lift the block on
+        host, or on every host when host is None."""
+        cdef bytes h = _text(host, "host") if host is not None else None
+        self._acquire()
+        try:
+            if h is None:
+                work_queue_blacklist_clear(self._q)
+            else:
+                work_queue_blacklist_remove(self._q, h)
+        finally:
+            self._release()
+
+    @cython.annotation_typing(False)
+    def task_state(self, taskid: int) -> int:
+        """The state of the task with this id while the queue holds it:
+        WORK_QUEUE_TASK_READY, _RUNNING or _WAITING_RETRIEVAL;
+        WORK_QUEUE_TASK_UNKNOWN for an id the queue does not hold (never
+        given, or already returned by wait or a cancel)."""
+        if isinstance(taskid, bool) or not isinstance(taskid, int):
+            raise TypeError("taskid must be an int, not %s" % type(taskid).__name__)
+        if taskid <= 0 or taskid > INT_MAX:
+            return WORK_QUEUE_TASK_UNKNOWN
+        self._acquire()
+        try:
+            return <int>work_queue_task_state(self._q, <int>taskid)
+        finally:
+            self._release()
+
+    @cython.annotation_typing(False)
+    def specify_min_taskid(self, minid: int) -> int:
+        """Tasks submitted from now on get ids >= minid (a minid at or
+        below the next id changes nothing: ids never go down). Returns the
+        id the next submitted task will get."""
+        cdef int64_t m = _nonneg(minid, "minid")
+        cdef int rc
+        if m > INT_MAX:
+            raise ValueError("minid must be at most %d (got %d)" % (INT_MAX, m))
+        self._acquire()
+        try:
+            rc = work_queue_specify_min_taskid(self._q, <int>m)
+        finally:
+            self._release()
+        if rc < 0:
+            raise ValueError("the queue has given out every task id")
+        return rc
+
     def specify_preferred_host_wait(self, seconds) -> None:
         """Seconds a task with preferred hosts waits for one (default 5)."""
         cdef int64_t s = _nonneg(seconds, "seconds")

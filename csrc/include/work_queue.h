@@ -30,6 +30,7 @@
 #define WORK_QUEUE_H
 
 #include <stdint.h>
+#include <time.h>
 
 #if defined(__GNUC__)
 #define WQ_API __attribute__((visibility("default")))
@@ -342,6 +343,14 @@ WQ_API void work_queue_block_host(struct work_queue *q, const char *hostname);
 WQ_API void work_queue_block_host_with_timeout(struct work_queue *q, const char *hostname, int64_t seconds);
 WQ_API void work_queue_unblock_host(struct work_queue *q, const char *hostname);
 WQ_API void work_queue_unblock_all(struct work_queue *q);
+/* The original's deprecated "blacklist" names, kept for old programs:
+ * blacklist_add = block_host, blacklist_add_with_timeout =
+ * block_host_with_timeout (seconds > 0: lifts by itself), blacklist_remove =
+ * unblock_host, blacklist_clear = unblock_all. */
+WQ_API void work_queue_blacklist_add(struct work_queue *q, const char *hostname);
+WQ_API void work_queue_blacklist_add_with_timeout(struct work_queue *q, const char *hostname, time_t seconds);
+WQ_API void work_queue_blacklist_remove(struct work_queue *q, const char *hostname);
+WQ_API void work_queue_blacklist_clear(struct work_queue *q);
 /* Seconds a task with preferred hosts waits for one before going elsewhere. */
 WQ_API void work_queue_specify_preferred_host_wait(struct work_queue *q, int64_t seconds);
 /* Accepted for compatibility: a queue with a name advertises itself to the
@@ -378,6 +387,18 @@ WQ_API int work_queue_hungry(struct work_queue *q);
  * worker if running); NULL if unknown. wait() never returns it. */
 WQ_API struct work_queue_task *work_queue_cancel_by_taskid(struct work_queue *q, int id);
 WQ_API struct work_queue_task *work_queue_cancel_by_tasktag(struct work_queue *q, const char *tag);
+/* The state of the task with this id while the queue holds it (from submit
+ * until wait or a cancel returns it): WORK_QUEUE_TASK_READY (waiting for a
+ * worker), _RUNNING (on a worker), _WAITING_RETRIEVAL (completed, not yet
+ * returned by wait). WORK_QUEUE_TASK_UNKNOWN for an id the queue does not
+ * hold (never given, or already returned: see work_queue_task_get_state for
+ * a returned task). O(1). */
+WQ_API work_queue_task_state_t work_queue_task_state(struct work_queue *q, int taskid);
+/* Tasks submitted from now on get ids >= minid; a minid at or below the next
+ * id is ignored (ids never go down). Returns the id the next submitted task
+ * will get, or -1 for a NULL queue. Ids stay within int: submit fails (-1)
+ * once they would pass INT_MAX. */
+WQ_API int work_queue_specify_min_taskid(struct work_queue *q, int minid);
 /* Ask n connected workers (0 = all) to exit; returns how many were asked. */
 WQ_API int work_queue_shut_down_workers(struct work_queue *q, int n);
 
