@@ -35,26 +35,6 @@ static int pump_until_state(struct work_queue *q, int id, work_queue_task_state_
 	return 1;
 }
 
-/* Wait for n tasks; how many succeeded, and (on) how many ran on host. */
-static int collect(struct work_queue *q, int n, const char *host, int *on, int timeout_ms)
-{
-	int good = 0;
-	*on = 0;
-	uint64_t start = h_mono_ms();
-	for (int got = 0; got < n && h_mono_ms() - start < (uint64_t)timeout_ms;) {
-		struct work_queue_task *t = h_next_task(q, 1000);
-		if (!t)
-			continue;
-		got++;
-		good += work_queue_task_get_result(t) == WORK_QUEUE_RESULT_SUCCESS && work_queue_task_get_return_status(t) == 0;
-		const char *h = work_queue_task_get_host(t);
-		if (host && h && strcmp(h, host) == 0)
-			(*on)++;
-		work_queue_task_delete(t);
-	}
-	return good;
-}
-
 int main(void)
 {
 	h_init("e2e_compat", 150);
@@ -102,7 +82,7 @@ int main(void)
 	int i2 = work_queue_submit(q, work_queue_task_create("true"));
 	H_CHECK(i2 == 51, "the task after it gets 51 (%d)", i2);
 	int on;
-	H_CHECK(collect(q, 2, NULL, &on, 20000) == 2, "both run");
+	H_CHECK(h_collect(q, 2, NULL, &on, 20000) == 2, "both run");
 	H_CHECK(work_queue_specify_min_taskid(q, 0) == 52, "min taskid 0 changes nothing: next is 52");
 
 	/* ---- blacklist aliases ---- */
@@ -114,7 +94,7 @@ int main(void)
 		"blacklist_add 127.0.0.1: the task is not dispatched in 1.5 s (%s)",
 		work_queue_task_state_str(work_queue_task_state(q, bid)));
 	work_queue_blacklist_remove(q, "127.0.0.1");
-	H_CHECK(collect(q, 1, NULL, &on, 20000) == 1, "blacklist_remove: it runs");
+	H_CHECK(h_collect(q, 1, NULL, &on, 20000) == 1, "blacklist_remove: it runs");
 
 	h_worker_start(port, "--cores 1 --memory 300 --disk 300");
 	if (!H_CHECK(h_wait_workers(q, 2, 30000), "a second worker connects") ||
@@ -128,7 +108,7 @@ int main(void)
 		work_queue_task_specify_cores(s, 1);
 		work_queue_submit(q, s);
 	}
-	int good = collect(q, 4, a_addr, &on, 30000);
+	int good = h_collect(q, 4, a_addr, &on, 30000);
 	H_CHECK(good == 4 && on == 0, "with %s blacklisted its tasks run on the other worker (%d good, %d there)", a_addr, good, on);
 
 	work_queue_blacklist_add(q, "127.0.0.1");
@@ -137,7 +117,7 @@ int main(void)
 	h_pump(q, 1000);
 	H_CHECK(dispatched(q) == d0, "both hosts blacklisted: nothing dispatched in 1 s");
 	work_queue_blacklist_clear(q);
-	H_CHECK(collect(q, 1, NULL, &on, 20000) == 1, "blacklist_clear lifts every block: the task runs");
+	H_CHECK(h_collect(q, 1, NULL, &on, 20000) == 1, "blacklist_clear lifts every block: the task runs");
 
 	work_queue_blacklist_add_with_timeout(q, "127.0.0.1", 2);
 	d0 = dispatched(q);
@@ -145,7 +125,7 @@ int main(void)
 	work_queue_submit(q, work_queue_task_create("true"));
 	h_pump(q, 1000);
 	H_CHECK(dispatched(q) == d0, "blacklist_add_with_timeout 2 s: nothing dispatched in the first second");
-	good = collect(q, 1, NULL, &on, 20000);
+	good = h_collect(q, 1, NULL, &on, 20000);
 	uint64_t ms = h_mono_ms() - t0;
 	H_CHECK(good == 1 && ms >= 1800 && ms < 10000, "the block lifted by itself: the task ran after %llu ms",
 		(unsigned long long)ms);

@@ -26,26 +26,6 @@ static struct work_queue_task *mk(const char *cmd, const char *pref)
 	return t;
 }
 
-/* Wait for n tasks; count those that ran on host (NULL: none), and the good ones. */
-static int collect(struct work_queue *q, int n, const char *host, int *good, int timeout_ms)
-{
-	int on = 0;
-	*good = 0;
-	uint64_t start = h_mono_ms();
-	for (int got = 0; got < n && h_mono_ms() - start < (uint64_t)timeout_ms;) {
-		struct work_queue_task *t = h_next_task(q, 1000);
-		if (!t)
-			continue;
-		got++;
-		if (work_queue_task_get_result(t) == 0)
-			(*good)++;
-		if (host && work_queue_task_get_host(t) && strcmp(work_queue_task_get_host(t), host) == 0)
-			on++;
-		work_queue_task_delete(t);
-	}
-	return on;
-}
-
 static int dispatched(struct work_queue *q)
 {
 	struct work_queue_stats s;
@@ -84,11 +64,11 @@ int main(void)
 	const char *b = addr[1];
 
 	/* preferred: all on B */
-	int good;
+	int good, on_b;
 	work_queue_specify_preferred_host_wait(q, 60);
 	for (int i = 0; i < 8; i++)
 		work_queue_submit(q, mk("sleep 0.1", b));
-	int on_b = collect(q, 8, b, &good, 30000);
+	good = h_collect(q, 8, b, &on_b, 30000);
 	H_CHECK(good == 8 && on_b == 8, "8 tasks preferring %s all ran there (%d of %d good), the other worker idle", b, on_b, good);
 
 	/* an unknown preferred host: elsewhere after the wait, not before */
@@ -97,7 +77,7 @@ int main(void)
 	uint64_t t0 = h_mono_ms();
 	h_pump(q, 500);
 	H_CHECK(dispatched(q) == 10, "within the 1 s wait it waits (dispatched %d of 11)", dispatched(q));
-	collect(q, 1, NULL, &good, 10000);
+	good = h_collect(q, 1, NULL, &on_b, 10000);
 	uint64_t ms = h_mono_ms() - t0;
 	H_CHECK(good == 1 && ms >= 900, "after the wait it ran elsewhere (%d good after %llu ms)", good, (unsigned long long)ms);
 
@@ -113,14 +93,14 @@ int main(void)
 	work_queue_get_stats(q, &s1);
 	H_CHECK(s1.workers_blacklisted - s0.workers_blacklisted == 2, "stats count 2 workers blocked (%d)", s1.workers_blacklisted - s0.workers_blacklisted);
 	work_queue_unblock_host(q, "127.0.0.1");
-	collect(q, 4, NULL, &good, 10000);
+	good = h_collect(q, 4, NULL, &on_b, 10000);
 	H_CHECK(good == 4, "unblocked, the 4 tasks run (%d)", good);
 
 	/* one worker blocked by address: everything goes to the other */
 	work_queue_block_host(q, b);
 	for (int i = 0; i < 6; i++)
 		work_queue_submit(q, mk("sleep 0.1", NULL));
-	on_b = collect(q, 6, b, &good, 20000);
+	good = h_collect(q, 6, b, &on_b, 20000);
 	H_CHECK(good == 6 && on_b == 0, "with %s blocked its tasks run on the other worker (%d good, %d on it)", b, good, on_b);
 	work_queue_unblock_all(q);
 
@@ -132,7 +112,7 @@ int main(void)
 		work_queue_submit(q, mk("true", NULL));
 	h_pump(q, 1000);
 	H_CHECK(dispatched(q) == d0, "blocked for 2 s: nothing dispatched in the first second");
-	collect(q, 2, NULL, &good, 10000);
+	good = h_collect(q, 2, NULL, &on_b, 10000);
 	ms = h_mono_ms() - t0;
 	H_CHECK(good == 2 && ms >= 1800 && ms < 6000, "the block lifted by itself: tasks done after %llu ms", (unsigned long long)ms);
 	if (h_failed_count())

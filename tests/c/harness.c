@@ -440,6 +440,25 @@ struct work_queue_task *h_next_task(struct work_queue *q, int timeout_ms)
 	return work_queue_wait_ms(q, NULL, timeout_ms);
 }
 
+int h_collect(struct work_queue *q, int n, const char *host, int *on_host, int timeout_ms)
+{
+	int good = 0;
+	*on_host = 0;
+	uint64_t start = h_mono_ms();
+	for (int got = 0; got < n && h_mono_ms() - start < (uint64_t)timeout_ms;) {
+		struct work_queue_task *t = h_next_task(q, 1000);
+		if (!t)
+			continue;
+		got++;
+		good += work_queue_task_get_result(t) == WORK_QUEUE_RESULT_SUCCESS && work_queue_task_get_return_status(t) == 0;
+		const char *h = work_queue_task_get_host(t);
+		if (host && h && strcmp(h, host) == 0)
+			(*on_host)++;
+		work_queue_task_delete(t);
+	}
+	return good;
+}
+
 int h_wait_stats(struct work_queue *q, int (*cond)(const struct work_queue_stats *s, void *arg), void *arg, int timeout_ms)
 {
 	uint64_t end = h_mono_ms() + (uint64_t)timeout_ms;

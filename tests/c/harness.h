@@ -101,6 +101,10 @@ int h_worker_alive(struct h_worker *w);
 int h_pump(struct work_queue *q, int ms);
 /* The next completed task: one kept by h_pump, else waits up to timeout_ms. */
 struct work_queue_task *h_next_task(struct work_queue *q, int timeout_ms);
+/* Take up to n completed tasks within timeout_ms (deleting them): returns how
+ * many succeeded (result 0, exit 0); *on_host counts those that ran on host
+ * ("ip:port", NULL: none). */
+int h_collect(struct work_queue *q, int n, const char *host, int *on_host, int timeout_ms);
 /* Pump until cond(stats, arg) holds; 1 if it did within timeout_ms. */
 int h_wait_stats(struct work_queue *q, int (*cond)(const struct work_queue_stats *s, void *arg), void *arg, int timeout_ms);
 /* Pump until workers_connected == n; 1 if it did. */
