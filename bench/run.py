@@ -254,6 +254,10 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
     def row(name, v, base, ratio, target, met):
         out.append((name, v, base, ratio, target, "n/a" if met is None else ("yes" if met else "**no**")))
 
+    def reported(name: str, v: str, base: str = "", ratio: str = "") -> None:
+        """A figure printed without a target."""
+        row(name, v, base, ratio, "(reported)", None)
+
     t = res.get("throughput", {})
     r = t.get("wq_rate"), t.get("spawn_rate")
     ratio = r[0] / r[1] if None not in r else None
@@ -265,13 +269,9 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
         ">= 0.8",
         None if ratio is None else ratio >= 0.8,
     )
-    row(
+    reported(
         "1. master CPU per task, local workers (us)",
         fmt(t.get("wq_master_cpu_us_per_task")),
-        "",
-        "",
-        "(reported)",
-        None,
     )
 
     def cost_row(cores: str, v: float | None, target: str) -> None:
@@ -285,55 +285,33 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
     cost_row("1", v, "<= 10 (floor-bound, see below)")
     mc = res.get("master_cost_cores", {})
     cost_row(str(params.get("swarm_cores")), mc.get("master_cpu_us_per_task"), "<= 10")
-    row(
+    reported(
         f"2. master user / system CPU per task, {params.get('swarm_cores')}-core (us)",
         f"{fmt(mc.get('master_user_us_per_task'))} / {fmt(mc.get('master_sys_us_per_task'))}",
-        "",
-        "",
-        "(reported)",
-        None,
     )
-    row(
+    reported(
         f"2. tasks/s, {params.get('swarm_n')} simulated {params.get('swarm_cores')}-core workers",
         fmt(mc.get("master_tasks_per_s")),
-        "",
-        "",
-        "(reported)",
-        None,
     )
-    row(
+    reported(
         f"2. master user / system CPU per task, {params.get('swarm_n')} 1-core (us)",
         f"{fmt(m.get('master_user_us_per_task'))} / {fmt(m.get('master_sys_us_per_task'))}",
-        "",
-        "",
-        "(reported)",
-        None,
     )
     fl = res.get("sys_floor", {})
     fv = fl.get("floor_cpu_us_per_msg")
-    row(
+    reported(
         f"2. kernel floor: one send + one recv per message, {params.get('swarm_n')} connections (us)",
         fmt(fv),
         f"{fmt(v)} (master)",
         f"master - floor = {fmt(v - fv)} us" if None not in (v, fv) else "n/a",
-        "(reported)",
-        None,
     )
-    row(
+    reported(
         f"2. tasks/s, {params.get('swarm_n')} simulated 1-core workers",
         fmt(m.get("master_tasks_per_s")),
-        "",
-        "",
-        "(reported)",
-        None,
     )
-    row(
+    reported(
         f"2. master RSS per idle connection, {params.get('swarm_n')} (bytes)",
         fmt(m.get("rss_per_idle_conn")),
-        "",
-        "",
-        "(reported)",
-        None,
     )
     if "master_cost_big" in res:
         mb = res["master_cost_big"]
@@ -347,13 +325,9 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
             f"= {n:,}",
             None if adm is None else adm >= n,
         )
-        row(
+        reported(
             f"2. {n:,} connections: admission time (ms)",
             fmt(mb.get("swarm_admit_ms")),
-            "",
-            "",
-            "(reported)",
-            None,
         )
         row(
             f"2. {n:,} connections: tasks/s",
@@ -363,30 +337,19 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
             "> 0 (flowing)",
             None if not mb else mb.get("master_tasks_per_s", 0) > 0,
         )
-        row(
+        reported(
             f"2. {n:,} connections: master CPU per task (us)",
             fmt(mb.get("master_cpu_us_per_task")),
-            "",
-            "",
-            "(reported)",
-            None,
         )
-        row(
+        reported(
             f"2. {n:,} connections: RSS per idle connection (bytes)",
             fmt(mb.get("rss_per_idle_conn")),
-            "",
-            "",
-            "(reported)",
-            None,
         )
     a = res.get("admit", {}).get("admit_ms")
-    row(
+    reported(
         f"2. time to admit {params.get('admit')} real wq_workers (ms)",
         fmt(a),
         "original 7,700 (100)",
-        "",
-        "(reported)",
-        None,
     )
     lat = res.get("latency", {})
     p50, sp = lat.get("wq_p50_us"), lat.get("spawn_p50_us")
@@ -398,13 +361,9 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
         "<= spawn + 300 us",
         None if None in (p50, sp) else p50 <= sp + 300,
     )
-    row(
+    reported(
         "3. round trip p10 / p90 / p99 (us)",
         f"{fmt(lat.get('wq_p10_us'))} / {fmt(lat.get('wq_p90_us'))} / {fmt(lat.get('wq_p99_us'))}",
-        "",
-        "",
-        "(reported)",
-        None,
     )
     d = res.get("data", {})
     wq, base = d.get("wq_mb_per_s"), d.get("base_mb_per_s")
@@ -450,21 +409,16 @@ def rows(res: dict) -> list[tuple[str, str, str, str, str, str]]:
     dk = res.get("dask", {})
     dr = dk.get("dask_rate")
     ratio = t.get("wq_rate") / dr if dr and t.get("wq_rate") else None
-    row(
+    reported(
         f"6. /bin/true tasks/s, Dask LocalCluster ({params.get('dask_tasks'):,} tasks)",
         fmt(dr),
         f"{fmt(t.get('wq_rate'))} (ours)",
         f"ours/Dask {fmt(ratio)}" if ratio else "n/a",
-        "(reported)",
-        None,
     )
-    row(
+    reported(
         "6. scheduler CPU per task, Dask vs ours (us)",
         fmt(dk.get("dask_sched_cpu_us_per_task")),
         f"{fmt(t.get('wq_master_cpu_us_per_task'))} (ours)",
-        "",
-        "(reported)",
-        None,
     )
     return out
 

@@ -245,6 +245,17 @@ static int snapshot(struct server *s)
 	return fd;
 }
 
+/* Answer with the JSON rendered into b (rc 0), or 500 when rendering failed
+ * (rc < 0); b is freed either way. */
+static void respond_json(struct server *s, struct conn *c, int head_only, int rc, struct wqi_buf *b)
+{
+	if (rc < 0)
+		respond_error(s, c, head_only, 500);
+	else
+		respond(s, c, head_only, 200, "application/json", wqi_buf_head(b), wqi_buf_used(b));
+	wqi_buf_free(b);
+}
+
 /* GET /query.json: from the snapshot when unfiltered, else rendered for this request. */
 static void serve_query(struct server *s, struct conn *c, const struct wqi_http_req *r)
 {
@@ -267,13 +278,7 @@ static void serve_query(struct server *s, struct conn *c, const struct wqi_http_
 		}
 	}
 	struct wqi_buf b = WQI_BUF_INIT;
-	if (wqi_cat_records_write(&s->t, &b, r->has_project ? r->project : NULL) < 0) {
-		wqi_buf_free(&b);
-		respond_error(s, c, r->head_only, 500);
-		return;
-	}
-	respond(s, c, r->head_only, 200, ctype, wqi_buf_head(&b), wqi_buf_used(&b));
-	wqi_buf_free(&b);
+	respond_json(s, c, r->head_only, wqi_cat_records_write(&s->t, &b, r->has_project ? r->project : NULL), &b);
 }
 
 /* A complete request head is in c->in: route it. */
@@ -294,18 +299,10 @@ static void serve_http(struct server *s, struct conn *c)
 		serve_query(s, c, &r);
 	} else if (strcmp(r.path, "/history.json") == 0) {
 		struct wqi_buf b = WQI_BUF_INIT;
-		if (wqi_cat_records_write_history(&s->t, &b, r.has_project ? r.project : NULL) < 0)
-			respond_error(s, c, r.head_only, 500);
-		else
-			respond(s, c, r.head_only, 200, "application/json", wqi_buf_head(&b), wqi_buf_used(&b));
-		wqi_buf_free(&b);
+		respond_json(s, c, r.head_only, wqi_cat_records_write_history(&s->t, &b, r.has_project ? r.project : NULL), &b);
 	} else if (strcmp(r.path, "/stats.json") == 0) {
 		struct wqi_buf b = WQI_BUF_INIT;
-		if (render_stats(s, &b) < 0)
-			respond_error(s, c, r.head_only, 500);
-		else
-			respond(s, c, r.head_only, 200, "application/json", wqi_buf_head(&b), wqi_buf_used(&b));
-		wqi_buf_free(&b);
+		respond_json(s, c, r.head_only, render_stats(s, &b), &b);
 	} else {
 		respond_error(s, c, r.head_only, 404);
 	}

@@ -87,14 +87,8 @@ int main(void)
 		work_queue_delete(q);
 		return h_finish();
 	}
-	struct work_queue_task *probe = work_queue_task_create("echo probe");
-	work_queue_submit(q, probe);
-	probe = h_next_task(q, 30000);
-	char host_a[128] = "";
-	if (probe && work_queue_task_get_host(probe))
-		snprintf(host_a, sizeof host_a, "%s", work_queue_task_get_host(probe));
-	if (probe)
-		work_queue_task_delete(probe);
+	char host_a[128];
+	h_probe_host(q, host_a, sizeof host_a, 30000);
 	h_worker_start(port, "--cores 1 --memory 500 --disk 500");
 	if (!H_CHECK(h_wait_workers(q, 2, 30000), "worker B connects")) {
 		work_queue_delete(q);

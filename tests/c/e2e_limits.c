@@ -201,12 +201,8 @@ int main(void)
 		work_queue_delete(q);
 		return h_finish();
 	}
-	struct work_queue_task *probe = run(q, work_queue_task_create("echo probe"), 30000);
-	char host[128] = "";
-	if (probe && work_queue_task_get_host(probe))
-		snprintf(host, sizeof host, "%s", work_queue_task_get_host(probe));
-	if (probe)
-		work_queue_task_delete(probe);
+	char host[128];
+	H_CHECK(h_probe_host(q, host, sizeof host, 30000), "a probe task tells the worker's address");
 
 	test_memory_and_after(q, host);
 	test_disk_and_time(q);

@@ -32,16 +32,9 @@ int main(void)
 		work_queue_delete(q);
 		return h_finish();
 	}
-	struct work_queue_task *probe = work_queue_task_create("echo probe");
-	work_queue_submit(q, probe);
-	probe = h_next_task(q, 30000);
-	char host_a[128] = "";
-	if (H_CHECK(probe && work_queue_task_get_host(probe), "a probe task tells worker A's address")) {
-		snprintf(host_a, sizeof host_a, "%s", work_queue_task_get_host(probe));
+	char host_a[128];
+	if (H_CHECK(h_probe_host(q, host_a, sizeof host_a, 30000), "a probe task tells worker A's address"))
 		h_note("worker A is %s", host_a);
-	}
-	if (probe)
-		work_queue_task_delete(probe);
 
 	h_worker_start(port, "--cores 2 --memory 1000 --disk 1000");
 	if (!H_CHECK(h_wait_workers(q, 2, 30000), "worker B connects")) {

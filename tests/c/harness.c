@@ -440,6 +440,21 @@ struct work_queue_task *h_next_task(struct work_queue *q, int timeout_ms)
 	return work_queue_wait_ms(q, NULL, timeout_ms);
 }
 
+int h_probe_host(struct work_queue *q, char *host, size_t len, int timeout_ms)
+{
+	host[0] = '\0';
+	struct work_queue_task *t = work_queue_task_create("echo probe");
+	if (!t || work_queue_submit(q, t) <= 0) {
+		work_queue_task_delete(t);
+		return 0;
+	}
+	t = h_next_task(q, timeout_ms);
+	if (t && work_queue_task_get_host(t))
+		snprintf(host, len, "%s", work_queue_task_get_host(t));
+	work_queue_task_delete(t);
+	return host[0] != '\0';
+}
+
 int h_collect(struct work_queue *q, int n, const char *host, int *on_host, int timeout_ms)
 {
 	int good = 0;

@@ -101,6 +101,9 @@ int h_worker_alive(struct h_worker *w);
 int h_pump(struct work_queue *q, int ms);
 /* The next completed task: one kept by h_pump, else waits up to timeout_ms. */
 struct work_queue_task *h_next_task(struct work_queue *q, int timeout_ms);
+/* Run "echo probe" and copy the "ip:port" of the worker that ran it into
+ * host[len] ("" if none did within timeout_ms); 1 when learned. */
+int h_probe_host(struct work_queue *q, char *host, size_t len, int timeout_ms);
 /* Take up to n completed tasks within timeout_ms (deleting them): returns how
  * many succeeded (result 0, exit 0); *on_host counts those that ran on host
  * ("ip:port", NULL: none). */

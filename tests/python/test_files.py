@@ -50,7 +50,7 @@ def test_buffers(queue, workers, drain, kind):
 
 
 def test_numpy_buffer(queue, workers, drain):
-    np = pytest.importorskip("numpy")
+    import numpy as np  # a test dependency (pyproject: [test])
     arr = np.arange(1000, dtype=np.float64)
     t = Task("wc -c < arr.bin; od -An -tf8 -j 8 -N 8 arr.bin")
     t.specify_buffer(arr, "arr.bin")
@@ -63,7 +63,7 @@ def test_numpy_buffer(queue, workers, drain):
 
 
 def test_non_contiguous_buffer_is_refused():
-    np = pytest.importorskip("numpy")
+    import numpy as np  # a test dependency (pyproject: [test])
     with pytest.raises(TypeError, match="contiguous"):
         Task("true").specify_buffer(np.arange(10)[::2], "x")
 
